@@ -1,0 +1,164 @@
+package selfcare
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime"
+	"time"
+
+	"github.com/ucselfcare/portal/acl"
+)
+
+// Service is the Self Care portal's use cases: login, sessions, credential
+// changes, the user's phones and the administrator's user operations. It is
+// safe for concurrent use; several processes may share one [Store].
+type Service struct {
+	store    Store
+	log      *slog.Logger
+	now      func() time.Time
+	rand     io.Reader
+	policy   CredentialPolicy
+	idle     time.Duration
+	absolute time.Duration
+
+	addrLimit  int
+	addrWindow time.Duration
+
+	hash      *hasher
+	resolver  *acl.Resolver
+	directory *acl.Directory
+}
+
+// New returns a service that keeps its data in store. Zero fields of cfg
+// take their defaults; New never fails, so bad values are replaced by the
+// defaults rather than reported.
+func New(store Store, cfg Config) *Service {
+	s := &Service{
+		store:      store,
+		log:        cfg.Logger,
+		now:        cfg.Now,
+		rand:       cfg.Rand,
+		policy:     cfg.Policy.withDefaults(),
+		idle:       cfg.IdleTimeout,
+		absolute:   cfg.AbsoluteTimeout,
+		addrLimit:  cfg.AddressFailureLimit,
+		addrWindow: cfg.AddressWindow,
+		resolver:   cfg.Resolver,
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.rand == nil {
+		s.rand = rand.Reader
+	}
+	if s.idle <= 0 {
+		s.idle = DefaultIdleTimeout
+	}
+	if s.absolute <= 0 {
+		s.absolute = DefaultAbsoluteTimeout
+	}
+	if s.addrLimit == 0 || s.addrLimit < NoLimit {
+		s.addrLimit = DefaultAddressFailureLimit
+	}
+	if s.addrWindow <= 0 {
+		s.addrWindow = DefaultAddressWindow
+	}
+
+	slots := cfg.MaxConcurrentHashes
+	if slots <= 0 {
+		slots = runtime.GOMAXPROCS(0)
+	}
+	wait := cfg.HashWait
+	switch {
+	case wait == 0:
+		wait = DefaultHashWait
+	case wait < 0:
+		wait = 0
+	}
+	s.hash = newHasher(cfg.Hash.withDefaults(), s.rand, slots, wait)
+
+	if s.resolver == nil {
+		s.resolver = acl.NewResolver(store, acl.ResolverConfig{Logger: s.log})
+	}
+	s.directory = acl.NewDirectory(store, acl.DirectoryConfig{
+		Logger:   s.log,
+		Resolver: s.resolver,
+		Rand:     s.rand,
+		UserRank: s.userRank,
+	})
+	return s
+}
+
+// Resolver returns the resolver that decides Self Care access.
+func (s *Service) Resolver() *acl.Resolver { return s.resolver }
+
+// Directory returns the access control directory, for administrators. Its
+// changes invalidate the service's resolver.
+func (s *Service) Directory() *acl.Directory { return s.directory }
+
+// Policy returns the credential policy in force, with every default filled
+// in, so that a page can show the real rules next to the fields.
+func (s *Service) Policy() CredentialPolicy { return s.policy }
+
+// userRank lets the directory check a rank requirement against members.
+func (s *Service) userRank(ctx context.Context, userID string) (int, error) {
+	u, err := s.store.User(ctx, userID)
+	if err != nil {
+		return 0, err
+	}
+	return rankOrDefault(u.Rank), nil
+}
+
+// Principal is the caller of a request: the user, their session and their
+// grant, as [Service.Login] or [Service.Authenticate] found them.
+type Principal struct {
+	User    User
+	Session Session
+	Grant   *acl.Grant
+}
+
+// MustChangePassword reports whether the user must change their password
+// before doing anything else.
+func (p *Principal) MustChangePassword() bool {
+	return p != nil && p.User.MustChangePassword
+}
+
+// Phones returns the devices the principal owns, ordered by name. It returns
+// ErrUnauthenticated for a nil principal and ErrPasswordChangeRequired while
+// the user must change their password.
+func (s *Service) Phones(ctx context.Context, p *Principal) ([]Device, error) {
+	if err := s.ready(p); err != nil {
+		return nil, err
+	}
+	ds, err := s.store.UserDevices(ctx, p.User.ID)
+	if err != nil {
+		return nil, fmt.Errorf("selfcare: phones: %w", err)
+	}
+	return ds, nil
+}
+
+// ready refuses a request from nobody, or from a user who must first change
+// their password.
+func (s *Service) ready(p *Principal) error {
+	if p == nil || p.User.ID == "" {
+		return ErrUnauthenticated
+	}
+	if p.MustChangePassword() {
+		return ErrPasswordChangeRequired
+	}
+	return nil
+}
+
+// rankOrDefault maps the unset rank 0 to the default rank.
+func rankOrDefault(r int) int {
+	if r == 0 {
+		return acl.DefaultRank
+	}
+	return r
+}
