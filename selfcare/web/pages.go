@@ -1,0 +1,204 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+
+	"github.com/ucselfcare/portal/selfcare"
+)
+
+// pageData is what every template gets.
+type pageData struct {
+	Title    string
+	User     *selfcare.User
+	Error    string
+	Notice   string
+	Fields   map[string]string
+	UserID   string
+	Phones   []phoneView
+	Nav      string
+	Required bool
+}
+
+// render executes a template into a buffer first, so a template error
+// never leaves a half-written page behind.
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string,
+	d pageData) {
+	if p := principalFrom(r.Context()); p != nil && d.User == nil {
+		u := p.User
+		d.User = &u
+	}
+	var buf bytes.Buffer
+	if err := h.pages.ExecuteTemplate(&buf, name, d); err != nil {
+		h.log.Error("template failed", "template", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+func (h *Handler) home(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.authenticate(r); err == nil {
+		http.Redirect(w, r, h.cfg.Prefix+"phones", http.StatusSeeOther)
+		return nil
+	}
+	http.Redirect(w, r, h.cfg.Prefix+"login", http.StatusSeeOther)
+	return nil
+}
+
+func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) error {
+	h.render(w, r, http.StatusOK, "login.html", pageData{Title: "Sign in"})
+	return nil
+}
+
+func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return errors.Join(errBadRequest, err)
+	}
+	userID := r.PostForm.Get("userId")
+	tok, p, err := h.svc.Login(r.Context(), userID, r.PostForm.Get("password"), remoteAddr(r))
+	if err != nil {
+		ae, known := toAPIError(err)
+		if !known {
+			return err
+		}
+		h.render(w, r, ae.status, "login.html",
+			pageData{Title: "Sign in", Error: ae.Message, UserID: userID})
+		return nil
+	}
+	h.setSessionCookie(w, tok)
+	next := h.cfg.Prefix + "phones"
+	if p.MustChangePassword() {
+		next = h.cfg.Prefix + "password"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+func (h *Handler) logoutSubmit(w http.ResponseWriter, r *http.Request) error {
+	if tok := h.sessionToken(r); tok != "" {
+		if err := h.svc.Logout(r.Context(), tok); err != nil {
+			return err
+		}
+	}
+	h.clearSessionCookie(w)
+	http.Redirect(w, r, h.cfg.Prefix+"login", http.StatusSeeOther)
+	return nil
+}
+
+// phoneView is a device as the pages and the API show it.
+type phoneView struct {
+	Name        string `json:"name"`
+	Model       string `json:"model"`
+	Description string `json:"description"`
+	// DescriptionSource says whose description is shown: "user" or "admin".
+	DescriptionSource string     `json:"descriptionSource"`
+	Lines             []lineView `json:"lines"`
+}
+
+type lineView struct {
+	Index     int    `json:"index"`
+	Extension string `json:"extension"`
+	Label     string `json:"label,omitempty"`
+}
+
+func viewPhones(ds []selfcare.Device) []phoneView {
+	out := make([]phoneView, 0, len(ds))
+	for _, d := range ds {
+		v := phoneView{Name: d.Name, Model: d.Model, Description: d.AdminDescription,
+			DescriptionSource: "admin", Lines: make([]lineView, 0, len(d.Lines))}
+		if d.Description != "" {
+			v.Description, v.DescriptionSource = d.Description, "user"
+		}
+		for _, l := range d.Lines {
+			v.Lines = append(v.Lines, lineView{Index: l.Index, Extension: l.Extension,
+				Label: l.Label})
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+func (h *Handler) phonesPage(w http.ResponseWriter, r *http.Request) error {
+	ds, err := h.svc.Phones(r.Context(), principalFrom(r.Context()))
+	if err != nil {
+		return err
+	}
+	h.render(w, r, http.StatusOK, "phones.html",
+		pageData{Title: "My Phones", Nav: "phones", Phones: viewPhones(ds)})
+	return nil
+}
+
+func (h *Handler) passwordPage(w http.ResponseWriter, r *http.Request) error {
+	p := principalFrom(r.Context())
+	h.render(w, r, http.StatusOK, "password.html", pageData{Title: "Change password",
+		Nav: "password", Required: p.MustChangePassword()})
+	return nil
+}
+
+func (h *Handler) passwordSubmit(w http.ResponseWriter, r *http.Request) error {
+	p := principalFrom(r.Context())
+	if err := r.ParseForm(); err != nil {
+		return errors.Join(errBadRequest, err)
+	}
+	d := pageData{Title: "Change password", Nav: "password", Required: p.MustChangePassword()}
+	next, confirm := r.PostForm.Get("newPassword"), r.PostForm.Get("confirmPassword")
+	var err error
+	if next != confirm {
+		err = &selfcare.ValidationError{Fields: []selfcare.FieldError{{
+			Field: "confirmPassword", Message: "The two new passwords are not the same."}}}
+	} else {
+		err = h.svc.ChangePassword(r.Context(), p, r.PostForm.Get("currentPassword"), next,
+			remoteAddr(r))
+	}
+	return h.formResult(w, r, "password.html", d, err, "Your password has been changed.")
+}
+
+func (h *Handler) pinPage(w http.ResponseWriter, r *http.Request) error {
+	h.render(w, r, http.StatusOK, "pin.html", pageData{Title: "Change PIN", Nav: "pin"})
+	return nil
+}
+
+func (h *Handler) pinSubmit(w http.ResponseWriter, r *http.Request) error {
+	p := principalFrom(r.Context())
+	if err := r.ParseForm(); err != nil {
+		return errors.Join(errBadRequest, err)
+	}
+	d := pageData{Title: "Change PIN", Nav: "pin"}
+	next, confirm := r.PostForm.Get("newPin"), r.PostForm.Get("confirmPin")
+	var err error
+	if next != confirm {
+		err = &selfcare.ValidationError{Fields: []selfcare.FieldError{{
+			Field: "confirmPin", Message: "The two new PINs are not the same."}}}
+	} else {
+		err = h.svc.ChangePIN(r.Context(), p, r.PostForm.Get("currentPassword"), next,
+			remoteAddr(r))
+	}
+	return h.formResult(w, r, "pin.html", d, err, "Your PIN has been changed.")
+}
+
+// formResult re-renders a settings form: with the notice on success, with
+// the message and per-field errors when the service refused the input.
+// Errors outside the table go up to the adapter.
+func (h *Handler) formResult(w http.ResponseWriter, r *http.Request, tmpl string,
+	d pageData, err error, notice string) error {
+	if err == nil {
+		d.Notice, d.Required = notice, false
+		h.render(w, r, http.StatusOK, tmpl, d)
+		return nil
+	}
+	ae, known := toAPIError(err)
+	if !known || ae.status == http.StatusUnauthorized {
+		return err
+	}
+	d.Error = ae.Message
+	d.Fields = map[string]string{}
+	for _, f := range ae.Fields {
+		d.Fields[f.Field] = f.Message
+	}
+	h.render(w, r, ae.status, tmpl, d)
+	return nil
+}
