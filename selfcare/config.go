@@ -149,7 +149,7 @@ type Config struct {
 	// Hash holds the argon2id parameters for new hashes, field by field.
 	Hash HashParams
 	// MaxConcurrentHashes bounds simultaneous argon2id computations;
-	// zero means runtime.GOMAXPROCS(0).
+	// zero means one less than runtime.GOMAXPROCS(0), and at least one.
 	MaxConcurrentHashes int
 	// HashWait bounds the wait for a hashing slot (default 10s); the
 	// caller's context can end it sooner. Negative means only the context.

@@ -72,7 +72,9 @@ func New(store Store, cfg Config) *Service {
 
 	slots := cfg.MaxConcurrentHashes
 	if slots <= 0 {
-		slots = runtime.GOMAXPROCS(0)
+		// Leave one processor to the requests that do not hash, so that a
+		// login flood slows logins, not the rest of the portal.
+		slots = max(1, runtime.GOMAXPROCS(0)-1)
 	}
 	wait := cfg.HashWait
 	switch {
