@@ -11,9 +11,14 @@ import (
 	"testing"
 )
 
-// ssrfTargetsFile lists targets that the default policy must refuse. It
-// lives beside the clone, in CI as here; a missing file fails the test.
-const ssrfTargetsFile = "../../shared/cases/ssrf-targets.txt"
+// sharedTargetsFile lists targets that the default policy must refuse. The
+// project's shared cases live beside the clone in CI and on the developers'
+// machines, and may grow there; testdata keeps a copy so that a clone on its
+// own still tests the same kinds.
+const (
+	sharedTargetsFile = "../../shared/cases/ssrf-targets.txt"
+	localTargetsFile  = "testdata/ssrf-targets.txt"
+)
 
 // readTargets returns the targets of a cases file: one a line, "#" starts
 // a comment, blank lines skipped.
@@ -85,9 +90,23 @@ func assertRefused(t *testing.T, p *Prober, pinger *fakePinger, dialer *fakeDial
 }
 
 func TestDefaultPolicyRefusesListedTargets(t *testing.T) {
-	targets := readTargets(t, ssrfTargetsFile)
-	p, pinger, dialer := defaultProber(t)
-	assertRefused(t, p, pinger, dialer, targets)
+	files := []string{localTargetsFile}
+	switch _, err := os.Stat(sharedTargetsFile); {
+	case err == nil:
+		files = append(files, sharedTargetsFile)
+	case os.Getenv("CI") != "":
+		// CI always has the shared cases; their absence is a broken setup.
+		t.Fatalf("the shared cases file must exist in CI: %v", err)
+	default:
+		t.Logf("no %s beside this clone; testing the copy in testdata", sharedTargetsFile)
+	}
+	for _, file := range files {
+		t.Run(file, func(t *testing.T) {
+			targets := readTargets(t, file)
+			p, pinger, dialer := defaultProber(t)
+			assertRefused(t, p, pinger, dialer, targets)
+		})
+	}
 }
 
 // The listed targets are samples of kinds; these are more of each kind.
