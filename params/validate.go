@@ -165,6 +165,10 @@ func checkText(s string, max int) string {
 	return ""
 }
 
+// Allowed describes the values that d accepts, as a [*ValidationError]
+// does, with the servers of c for a [KindServer] parameter.
+func (d Definition) Allowed(c Cluster) string { return d.allowed(c) }
+
 // allowed describes the allowed values of d for an error message.
 func (d *Definition) allowed(c Cluster) string {
 	var b strings.Builder

@@ -365,8 +365,9 @@ type CredentialPolicy struct {
 	// MinPasswordLength is in characters, MinPINLength in digits.
 	MinPasswordLength int
 	MinPINLength      int
-	// History is the number of previous credentials, besides the current
-	// one, that a new credential must differ from; 0 checks none of them.
+	// History is how many of the latest credentials, the current one
+	// included, a new credential must differ from, as selfcare counts
+	// them; 0 and 1 both check the current one only.
 	History int
 	// TrivialCheck refuses trivial credentials (repeats, sequences, keypad
 	// patterns, the user's own name or extension).

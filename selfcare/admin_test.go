@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/ucselfcare/portal/acl"
@@ -43,8 +44,57 @@ func TestCreateUserValidation(t *testing.T) {
 			want: []selfcare.FieldError{{Field: "rank",
 				Message: "The user rank must be between 1 and 10."}}},
 		{name: "trivial password is refused", user: selfcare.User{ID: "bob"},
-			password: "12345678", want: []selfcare.FieldError{{Field: "password",
-				Message: msgPwSequence}}},
+			password: "12345678", want: []selfcare.FieldError{
+				{Field: "password", Message: msgPwCommon},
+				{Field: "password", Message: msgPwSequence}}},
+		{name: "common password is refused", user: selfcare.User{ID: "bob"},
+			password: "Welcome1", want: []selfcare.FieldError{{Field: "password",
+				Message: msgPwCommon}}},
+
+		// Names and locale reach terminals, logs and phone displays.
+		{name: "names and locale of 64 characters are accepted",
+			user: selfcare.User{ID: "bob", FirstName: strings.Repeat("é", 64),
+				LastName: strings.Repeat("Ø", 64), Locale: strings.Repeat("x", 64)}},
+		{name: "names with accents, spaces and hyphens are accepted",
+			user: selfcare.User{ID: "bob", FirstName: "Zoë Anne", LastName: "O'Brien-Núñez",
+				Locale: "pt_BR"}},
+		{name: "escape sequence in the first name is refused",
+			user: selfcare.User{ID: "bob", FirstName: "\x1b[2J\x1b[31mBob"},
+			want: []selfcare.FieldError{{Field: "firstName",
+				Message: "The first name must not contain control characters or line breaks."}}},
+		{name: "line break in the last name is refused",
+			user: selfcare.User{ID: "bob", LastName: "Smith\nroot logged in"},
+			want: []selfcare.FieldError{{Field: "lastName",
+				Message: "The last name must not contain control characters or line breaks."}}},
+		{name: "Unicode line separator in the first name is refused",
+			user: selfcare.User{ID: "bob", FirstName: "Bob\u2028Smith"},
+			want: []selfcare.FieldError{{Field: "firstName",
+				Message: "The first name must not contain control characters or line breaks."}}},
+		{name: "carriage return in the locale is refused",
+			user: selfcare.User{ID: "bob", Locale: "en_US\r"},
+			want: []selfcare.FieldError{{Field: "locale",
+				Message: "The locale must not contain control characters or line breaks."}}},
+		{name: "65-character first name is refused",
+			user: selfcare.User{ID: "bob", FirstName: strings.Repeat("é", 65)},
+			want: []selfcare.FieldError{{Field: "firstName",
+				Message: "The first name must be at most 64 characters long."}}},
+		{name: "65-character locale is refused",
+			user: selfcare.User{ID: "bob", Locale: strings.Repeat("x", 65)},
+			want: []selfcare.FieldError{{Field: "locale",
+				Message: "The locale must be at most 64 characters long."}}},
+		{name: "last name that is not UTF-8 is refused",
+			user: selfcare.User{ID: "bob", LastName: "M\xffller"},
+			want: []selfcare.FieldError{{Field: "lastName",
+				Message: "The last name holds bytes that are not text."}}},
+		{name: "every bad field is named",
+			user: selfcare.User{ID: "bob", FirstName: "\x00", LastName: "\t", Locale: "\x7f"},
+			want: []selfcare.FieldError{
+				{Field: "firstName",
+					Message: "The first name must not contain control characters or line breaks."},
+				{Field: "lastName",
+					Message: "The last name must not contain control characters or line breaks."},
+				{Field: "locale",
+					Message: "The locale must not contain control characters or line breaks."}}},
 		{name: "trivial PIN is refused", user: selfcare.User{ID: "bob"}, pin: "11111111",
 			want: []selfcare.FieldError{
 				{Field: "pin", Message: msgPINRun}, {Field: "pin", Message: msgPINDistinct}}},
@@ -66,6 +116,101 @@ func TestCreateUserValidation(t *testing.T) {
 			e := f.lastAudit(selfcare.ActionUserCreate)
 			if e.Actor != "cli" || e.Target != tt.user.ID {
 				t.Errorf("audit = %+v, want actor cli, target %q", e, tt.user.ID)
+			}
+		})
+	}
+}
+
+// TestCreateUserRankZeroMeansDefault pins down the documented meaning of
+// the zero rank for Go callers.
+func TestCreateUserRankZeroMeansDefault(t *testing.T) {
+	f := newFixture(t, selfcare.Config{})
+	if err := f.svc.CreateUser(f.ctx, "", selfcare.User{ID: "bob"}, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	u, err := f.store.User(f.ctx, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Rank != acl.DefaultRank {
+		t.Errorf("rank = %d, want acl.DefaultRank (%d)", u.Rank, acl.DefaultRank)
+	}
+}
+
+// TestAdminErrorsNameTheOperationOnce checks the whole message: each layer
+// below names the operation too, and the service must not repeat it.
+func TestAdminErrorsNameTheOperationOnce(t *testing.T) {
+	f := newFixture(t, selfcare.Config{})
+	f.addAlice()
+	f.addUser(selfcare.User{ID: "low", Rank: 5}, testPassword, testPIN, nil)
+	const (
+		endUsers = acl.GroupStandardCCMEndUsers
+		audit    = acl.GroupStandardAuditUsers
+	)
+	tests := []struct {
+		name string
+		call func() error
+		is   error
+		want string
+	}{
+		{name: "existing user is named once",
+			call: func() error {
+				return f.svc.CreateUser(f.ctx, "", selfcare.User{ID: testUser}, "", "")
+			},
+			is:   selfcare.ErrExists,
+			want: `selfcare: create user "alice.martin": selfcare: already exists`},
+		{name: "removing a non-member is named once",
+			call: func() error { return f.svc.RemoveGroupMember(f.ctx, "", audit, testUser) },
+			is:   acl.ErrNotAMember,
+			want: `selfcare: remove group member "alice.martin" from "standard-audit-users": ` +
+				`acl: user is not a member of the group`},
+		{name: "adding an unknown user is named once",
+			call: func() error { return f.svc.AddGroupMember(f.ctx, "", endUsers, "nobody") },
+			is:   selfcare.ErrNotFound,
+			want: `selfcare: add group member "nobody" to "standard-ccm-end-users": ` +
+				`selfcare: not found`},
+		{name: "adding to an unknown group is named once",
+			call: func() error { return f.svc.AddGroupMember(f.ctx, "", "nogroup", testUser) },
+			is:   acl.ErrNotFound,
+			want: `selfcare: add group member "alice.martin" to "nogroup": acl: not found`},
+		{name: "a rank refusal says the rank",
+			call: func() error { return f.svc.AddGroupMember(f.ctx, "", endUsers, "low") },
+			is:   acl.ErrRank,
+			want: `selfcare: add group member "low" to "standard-ccm-end-users": ` +
+				`user rank 5: acl: user rank is not allowed in this group`},
+		{name: "password of an unknown user is named once",
+			call: func() error {
+				return f.svc.SetUserPassword(f.ctx, "", "nobody", "Blue-river-01", false)
+			},
+			is:   selfcare.ErrNotFound,
+			want: `selfcare: set user password "nobody": selfcare: not found`},
+		{name: "PIN of an unknown user is named once",
+			call: func() error { return f.svc.SetUserPIN(f.ctx, "", "nobody", "13572468") },
+			is:   selfcare.ErrNotFound,
+			want: `selfcare: set user PIN "nobody": selfcare: not found`},
+		{name: "disabling an unknown user is named once",
+			call: func() error { return f.svc.SetUserDisabled(f.ctx, "", "nobody", true) },
+			is:   selfcare.ErrNotFound,
+			want: `selfcare: set user disabled "nobody": selfcare: not found`},
+		{name: "unlocking an unknown user is named once",
+			call: func() error { return f.svc.Unlock(f.ctx, "", "nobody") },
+			is:   selfcare.ErrNotFound,
+			want: `selfcare: unlock "nobody": selfcare: not found`},
+		{name: "a device of an unknown owner is named once",
+			call: func() error {
+				return f.svc.PutDevice(f.ctx, "", selfcare.Device{Name: "SEPA", Owner: "nobody"})
+			},
+			is:   selfcare.ErrNotFound,
+			want: `selfcare: put device "SEPA": owner "nobody": selfcare: not found`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call()
+			if !errors.Is(err, tt.is) {
+				t.Fatalf("error %v, want one matching %v", err, tt.is)
+			}
+			if got := err.Error(); got != tt.want {
+				t.Errorf("error text\n got %s\nwant %s", got, tt.want)
 			}
 		})
 	}
@@ -136,6 +281,112 @@ func TestAddGroupMemberChecksRank(t *testing.T) {
 	err = f.svc.AddGroupMember(f.ctx, "admin", acl.GroupStandardCCMEndUsers, "nobody")
 	if !errors.Is(err, selfcare.ErrNotFound) {
 		t.Errorf("unknown user: %v, want ErrNotFound", err)
+	}
+}
+
+// TestLosingAccessEndsSessionsAtOnce checks that a membership change that
+// takes access away ends the user's sessions at once rather than when they
+// are next used: a session left idle must not come back to life when the
+// access is given back.
+func TestLosingAccessEndsSessionsAtOnce(t *testing.T) {
+	const (
+		endUsers = acl.GroupStandardCCMEndUsers
+		admins   = acl.GroupStandardCCMAdminUsers
+		audit    = acl.GroupStandardAuditUsers
+	)
+	tests := []struct {
+		name   string
+		groups []string // alice's groups besides Standard CCM End Users
+		copy   bool     // put alice in a custom copy of Standard CCM End Users too
+		admin  bool     // open an administration session as well
+		remove string
+		// detail is the audited cause; "" means the sessions must survive.
+		detail string
+	}{
+		{name: "removing the only Self Care group ends every session",
+			remove: endUsers, detail: "no Self Care role"},
+		{name: "removing one of two Self Care groups keeps the sessions",
+			copy: true, remove: endUsers},
+		{name: "removing a group without the role keeps the sessions",
+			groups: []string{audit}, remove: audit},
+		{name: "removing administration access ends every session",
+			groups: []string{admins}, admin: true, remove: admins,
+			detail: "no administration access"},
+		{name: "removing Self Care from an administrator ends every session",
+			groups: []string{admins}, admin: true, remove: endUsers,
+			detail: "no Self Care role"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, selfcare.Config{})
+			f.addUser(selfcare.User{ID: testUser, FirstName: "Alice", LastName: "Martin"},
+				testPassword, testPIN, append([]string{endUsers}, tt.groups...), "40855")
+			if tt.copy {
+				g, err := f.svc.Directory().CopyGroup(f.ctx, endUsers, "Portal Users")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := f.svc.AddGroupMember(f.ctx, "", g.ID, testUser); err != nil {
+					t.Fatal(err)
+				}
+			}
+			tok1, _ := f.login(testUser, testPassword)
+			tok2, _ := f.login(testUser, testPassword)
+			tokens := []string{tok1, tok2}
+			if tt.admin {
+				tok, _, err := f.svc.AdminLogin(f.ctx, testUser, testPassword, testAddr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				tokens = append(tokens, tok)
+			}
+
+			err := f.svc.RemoveGroupMember(f.ctx, "admin", tt.remove, testUser)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ended := tt.detail != ""
+			for i, tok := range tokens {
+				if stored := f.sessionStored(tok); stored == ended {
+					t.Errorf("session %d stored = %t right after the removal, want %t",
+						i, stored, !ended)
+				}
+			}
+			if !ended {
+				return
+			}
+			e := f.lastAudit(selfcare.ActionSessionEnded)
+			want := selfcare.AuditEvent{Actor: "admin", Action: selfcare.ActionSessionEnded,
+				Target: testUser, Outcome: selfcare.OutcomeOK, Detail: tt.detail}
+			e.ID, e.Time = 0, time.Time{}
+			if diff := cmp.Diff(want, e); diff != "" {
+				t.Errorf("audit (-want +got):\n%s", diff)
+			}
+
+			// Giving the access back must not revive an idle session.
+			if err := f.svc.AddGroupMember(f.ctx, "admin", tt.remove, testUser); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.svc.Authenticate(f.ctx, tok1); !errors.Is(err,
+				selfcare.ErrUnauthenticated) {
+				t.Errorf("Authenticate after the access came back: %v, want "+
+					"ErrUnauthenticated", err)
+			}
+		})
+	}
+}
+
+// TestAddingAGroupKeepsSessions checks that gaining a group ends nothing.
+func TestAddingAGroupKeepsSessions(t *testing.T) {
+	f := newFixture(t, selfcare.Config{})
+	f.addAlice()
+	tok, _ := f.login(testUser, testPassword)
+	err := f.svc.AddGroupMember(f.ctx, "", acl.GroupStandardAuditUsers, testUser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Authenticate(f.ctx, tok); err != nil {
+		t.Errorf("Authenticate after joining a group: %v", err)
 	}
 }
 

@@ -50,8 +50,22 @@ const maxUserIDLength = 128
 // and a wrapped store error when the store fails.
 func (s *Service) Login(ctx context.Context, userID, password, remoteAddr string) (
 	token string, p *Principal, err error) {
+	return s.login(ctx, loginAttempt{userID: userID, addrKey: addressKey(remoteAddr)},
+		password, remoteAddr)
+}
+
+// login is [Service.Login] and [Service.AdminLogin]; a.admin says which
+// access the user needs.
+func (s *Service) login(ctx context.Context, a loginAttempt, password, remoteAddr string) (
+	token string, p *Principal, err error) {
 	const op = "selfcare: login"
 	now := s.now()
+
+	// The credential policy comes from the parameters, which another
+	// process may have changed. Every path pays this read alike.
+	if err := s.syncParams(ctx); err != nil {
+		return "", nil, fmt.Errorf("%s: %w", op, err)
+	}
 
 	// The first verification of the process builds the dummy hash; doing it
 	// up front, on every path, keeps that one-off cost from marking the
@@ -60,7 +74,6 @@ func (s *Service) Login(ctx context.Context, userID, password, remoteAddr string
 		return "", nil, fmt.Errorf("%s: %w", op, err)
 	}
 
-	a := loginAttempt{userID: userID, addrKey: addressKey(remoteAddr)}
 	if err := s.checkBeforeVerify(ctx, &a, now); err != nil {
 		return "", nil, fmt.Errorf("%s: %w", op, err)
 	}
@@ -114,9 +127,14 @@ func (s *Service) Login(ctx context.Context, userID, password, remoteAddr string
 	if outdated {
 		s.rehash(ctx, a.user, password, sess.TokenHash)
 	}
+	detail := ""
+	if a.admin {
+		detail = "administration"
+	}
 	s.audit(ctx, AuditEvent{Actor: a.user.ID, Action: ActionLogin, Target: a.user.ID,
-		Outcome: OutcomeOK, RemoteAddr: remoteAddr})
+		Outcome: OutcomeOK, Detail: detail, RemoteAddr: remoteAddr})
 	s.log.Debug("selfcare: login", "user", a.user.ID, "addr", clean(remoteAddr))
+	s.markExpired(&a.user, now)
 	return token, &Principal{User: a.user, Session: sess, Grant: grant}, nil
 }
 
@@ -133,6 +151,8 @@ type loginAttempt struct {
 	reserved bool
 	// failures is the account counter after this attempt was counted.
 	failures Failures
+	// admin asks for an administration session (see AdminLogin).
+	admin bool
 }
 
 // checkBeforeVerify loads the user and applies the address throttle and the
@@ -159,7 +179,7 @@ func (s *Service) checkBeforeVerify(ctx context.Context, a *loginAttempt,
 		}
 	}
 
-	if s.policy.FailedLogonThreshold <= 0 {
+	if s.credPolicy().FailedLogonThreshold <= 0 {
 		return nil
 	}
 	// An unknown user gets the same read, so that the store round trips
@@ -172,7 +192,7 @@ func (s *Service) checkBeforeVerify(ctx context.Context, a *loginAttempt,
 	if err != nil {
 		return err
 	}
-	if !a.known || f.Count < s.policy.FailedLogonThreshold {
+	if !a.known || f.Count < s.credPolicy().FailedLogonThreshold {
 		return nil
 	}
 	if s.lockedAt(f, now) {
@@ -188,10 +208,10 @@ func (s *Service) checkBeforeVerify(ctx context.Context, a *loginAttempt,
 
 // lockedAt reports whether counters at or above the threshold still lock.
 func (s *Service) lockedAt(f Failures, now time.Time) bool {
-	if s.policy.LockoutDuration < 0 {
+	if s.credPolicy().LockoutDuration < 0 {
 		return true
 	}
-	return now.Before(f.Last.Add(s.policy.LockoutDuration))
+	return now.Before(f.Last.Add(s.credPolicy().LockoutDuration))
 }
 
 // reserveFailure counts the attempt as a failure before the password is
@@ -200,7 +220,7 @@ func (s *Service) lockedAt(f Failures, now time.Time) bool {
 // of them is counted, which is exactly how a lockout is bypassed.
 func (s *Service) reserveFailure(ctx context.Context, a *loginAttempt,
 	now time.Time) error {
-	t := s.policy.FailedLogonThreshold
+	t := s.credPolicy().FailedLogonThreshold
 	key := userKey(a.userID)
 	if t <= 0 {
 		return nil
@@ -213,7 +233,7 @@ func (s *Service) reserveFailure(ctx context.Context, a *loginAttempt,
 		// anything keeps the store round trips the same as a counted one.
 		return s.store.ClearFailures(ctx, mirrorKey)
 	}
-	f, err := s.store.AddFailure(ctx, key, now, s.policy.ResetFailedAfter)
+	f, err := s.store.AddFailure(ctx, key, now, s.credPolicy().ResetFailedAfter)
 	if err != nil {
 		return err
 	}
@@ -241,7 +261,7 @@ func (s *Service) judge(ctx context.Context, a *loginAttempt, passwordOK bool) (
 		a.cause = causeWrong
 	case a.user.Disabled:
 		a.cause = causeDisabled
-	case a.user.PINHash == "":
+	case a.user.PINHash == "" && !a.admin:
 		a.cause = causeNoPIN
 	}
 	if a.cause != "" {
@@ -251,8 +271,8 @@ func (s *Service) judge(ctx context.Context, a *loginAttempt, passwordOK bool) (
 	if err != nil {
 		return nil, err
 	}
-	if !g.SelfCare() {
-		a.cause = causeNoRole
+	if cause := accessCause(g, a.admin); cause != "" {
+		a.cause = cause
 		return nil, nil
 	}
 	return g, nil
@@ -276,11 +296,11 @@ func (s *Service) refuse(ctx context.Context, a *loginAttempt, remoteAddr string
 				s.log.Error("selfcare: counting a failed login", "err", err)
 			}
 		}
-		t := s.policy.FailedLogonThreshold
+		t := s.credPolicy().FailedLogonThreshold
 		if a.reserved && t > 0 && a.failures.Count == t {
 			detail += "; account now locked"
 		}
-	case causeDisabled, causeNoPIN, causeNoRole:
+	case causeDisabled, causeNoPIN, causeNoRole, causeNoAdmin:
 		// The password was right, so the counted attempt was no guess.
 		if a.reserved {
 			if err := s.store.ClearFailures(ctx, userKey(a.user.ID)); err != nil {
@@ -307,7 +327,7 @@ func (s *Service) rehash(ctx context.Context, u User, password string,
 	h, err := s.hash.hash(ctx, password)
 	if err == nil {
 		err = s.store.SetPassword(ctx, u.ID, h, u.PasswordChangedAt,
-			s.policy.historyKeep(), u.MustChangePassword, keepSession)
+			s.credPolicy().historyKeep(), u.MustChangePassword, keepSession)
 	}
 	if err != nil {
 		s.log.Warn("selfcare: upgrading a password hash", "user", u.ID, "err", err)

@@ -19,6 +19,10 @@ const NoLimit = -1
 // locked account locked until an administrator calls [Service.Unlock].
 const LockoutUntilUnlocked time.Duration = -1
 
+// NoExpiry, as a [CredentialPolicy] ExpiresAfter, lets passwords live for
+// ever.
+const NoExpiry time.Duration = -1
+
 // CredentialPolicy is the credential policy for end-user passwords and PINs:
 // failed-logon counting, lockout and the rules for new credentials. Zero
 // fields mean the matching field of [DefaultCredentialPolicy].
@@ -32,6 +36,9 @@ type CredentialPolicy struct {
 	// LockoutDuration is how long an account stays locked after its last
 	// counted failure; LockoutUntilUnlocked waits for an administrator.
 	LockoutDuration time.Duration
+	// ExpiresAfter is the life of a password: a user whose password is
+	// older must change it before anything else. NoExpiry never expires.
+	ExpiresAfter time.Duration
 
 	// MinPasswordLength and MaxPasswordLength bound a new password, in
 	// characters (Unicode code points).
@@ -54,8 +61,9 @@ type CredentialPolicy struct {
 }
 
 // DefaultCredentialPolicy mirrors the reference's default credential policy
-// (3 failures, a 30-minute window, a 30-minute lockout, 8 characters, 12
-// previous credentials, trivial check on).
+// (3 failures, a 30-minute window, a 30-minute lockout, passwords that
+// expire after 180 days, 8 characters, 12 previous credentials, trivial
+// check on).
 //
 // The PIN minimum is 8 digits as well, because the reference keeps one policy
 // per credential type with the same defaults; sites whose phones need short
@@ -66,6 +74,7 @@ var DefaultCredentialPolicy = CredentialPolicy{
 	FailedLogonThreshold: 3,
 	ResetFailedAfter:     30 * time.Minute,
 	LockoutDuration:      30 * time.Minute,
+	ExpiresAfter:         180 * 24 * time.Hour,
 	MinPasswordLength:    8,
 	MaxPasswordLength:    128,
 	PasswordHistory:      12,
@@ -92,6 +101,11 @@ func (p CredentialPolicy) withDefaults() CredentialPolicy {
 		p.LockoutDuration = d.LockoutDuration
 	} else if p.LockoutDuration < 0 {
 		p.LockoutDuration = LockoutUntilUnlocked
+	}
+	if p.ExpiresAfter == 0 {
+		p.ExpiresAfter = d.ExpiresAfter
+	} else if p.ExpiresAfter < 0 {
+		p.ExpiresAfter = NoExpiry
 	}
 	if p.PasswordHistory == 0 || p.PasswordHistory < NoLimit {
 		p.PasswordHistory = d.PasswordHistory
@@ -138,7 +152,12 @@ type Config struct {
 	Now func() time.Time
 	// Rand supplies salts and session tokens; nil means crypto/rand.Reader.
 	Rand io.Reader
-	// Policy is the credential policy, field by field.
+	// Policy is the credential policy, field by field. The credential
+	// policy parameters decide it (see package params): a non-zero field
+	// here stands in for the default of the matching parameter, so it
+	// applies while an administrator has not set that parameter, and a
+	// value they set wins. MaxPasswordLength and MaxPINLength have no
+	// parameter and come only from here.
 	Policy CredentialPolicy
 
 	// IdleTimeout ends a session not used for this long (default 30m).
@@ -163,6 +182,29 @@ type Config struct {
 	AddressWindow time.Duration
 
 	// Resolver computes grants; nil means acl.NewResolver(store,
-	// acl.ResolverConfig{}).
+	// acl.ResolverConfig{}). Its overlap policy applies while the
+	// parameter Effective Access Privileges For Overlapping User Groups
+	// and Roles is not set; once it is, the service sets the resolver's
+	// policy from it.
 	Resolver *acl.Resolver
+
+	// Params keeps the parameters, the user profiles and the users'
+	// Extension Mobility choices; nil means the Store itself when it
+	// implements ParamStore (memstore and sqlstore do), and otherwise a
+	// stand-in that holds nothing, so that every default applies and
+	// every change fails.
+	Params ParamStore
+
+	// Onboarding configures device activation with activation codes;
+	// without a store and a sealer the service offers none.
+	Onboarding OnboardingConfig
+
+	// Prober answers [Service.HostAlive] and decides which hosts may be
+	// probed; nil switches the hostAlive route off (ErrForbidden).
+	Prober HostProber
+	// HostAliveEvery and HostAliveBurst are each user's probe budget: one
+	// probe per HostAliveEvery (default 1s), with up to HostAliveBurst
+	// saved (default 10). NoLimit as HostAliveBurst switches it off.
+	HostAliveEvery time.Duration
+	HostAliveBurst int
 }

@@ -17,6 +17,26 @@
 // [Service.RemoveGroupMember] go through the service's [acl.Directory],
 // which checks user rank and invalidates this process's cache at once.
 //
+// Administrators sign in with [Service.AdminLogin] and
+// [Service.AuthenticateAdmin] instead, which ask for read access to
+// [acl.ResourceAdmin] rather than the Self Care role, and no PIN; the two
+// kinds of session share the store and the lockout, and a token of one
+// kind presented as the other by a user who lacks that access ends. The
+// operations on parameters, profiles and servers take a [Caller] and check
+// its grant for each resource.
+//
+// # Parameters
+//
+// The enterprise and service parameters of package params apply on every
+// request: Login, Authenticate and the parameter operations read the
+// store's generation and reload the parameters when it moved, which is how
+// a change made by the command line or another portal process applies at
+// once. The values decide the feature gates ([Service.CheckFeature]; a
+// hidden feature is refused with a [*params.GateError]), the credential
+// policy in force ([Config] Policy gives only the defaults), the
+// resolver's overlap policy and the Extension Mobility login-time rule
+// ([Service.EMLoginTime]).
+//
 // # Credentials
 //
 // Passwords and PINs are stored as argon2id hashes in PHC form (see

@@ -20,7 +20,6 @@ type Service struct {
 	log      *slog.Logger
 	now      func() time.Time
 	rand     io.Reader
-	policy   CredentialPolicy
 	idle     time.Duration
 	absolute time.Duration
 
@@ -30,6 +29,13 @@ type Service struct {
 	hash      *hasher
 	resolver  *acl.Resolver
 	directory *acl.Directory
+	// params holds the parameters in force and what follows from them,
+	// the credential policy among them (params.go).
+	params *paramsState
+
+	hostAlive *hostAlive
+	// activation is device activation; nil when not configured.
+	activation *activation
 }
 
 // New returns a service that keeps its data in store. Zero fields of cfg
@@ -41,7 +47,6 @@ func New(store Store, cfg Config) *Service {
 		log:        cfg.Logger,
 		now:        cfg.Now,
 		rand:       cfg.Rand,
-		policy:     cfg.Policy.withDefaults(),
 		idle:       cfg.IdleTimeout,
 		absolute:   cfg.AbsoluteTimeout,
 		addrLimit:  cfg.AddressFailureLimit,
@@ -84,6 +89,7 @@ func New(store Store, cfg Config) *Service {
 		wait = 0
 	}
 	s.hash = newHasher(cfg.Hash.withDefaults(), s.rand, slots, wait)
+	s.hostAlive = newHostAlive(cfg)
 
 	if s.resolver == nil {
 		s.resolver = acl.NewResolver(store, acl.ResolverConfig{Logger: s.log})
@@ -94,6 +100,8 @@ func New(store Store, cfg Config) *Service {
 		Rand:     s.rand,
 		UserRank: s.userRank,
 	})
+	s.params = newParamsState(store, cfg, s.resolver, s.log)
+	s.activation = s.newActivation(cfg.Onboarding)
 	return s
 }
 
@@ -104,9 +112,10 @@ func (s *Service) Resolver() *acl.Resolver { return s.resolver }
 // changes invalidate the service's resolver.
 func (s *Service) Directory() *acl.Directory { return s.directory }
 
-// Policy returns the credential policy in force, with every default filled
-// in, so that a page can show the real rules next to the fields.
-func (s *Service) Policy() CredentialPolicy { return s.policy }
+// Policy returns the credential policy in force, from the parameters as
+// of the last request, with every default filled in, so that a page can
+// show the real rules next to the fields.
+func (s *Service) Policy() CredentialPolicy { return s.credPolicy() }
 
 // userRank lets the directory check a rank requirement against members.
 func (s *Service) userRank(ctx context.Context, userID string) (int, error) {

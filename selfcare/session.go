@@ -58,6 +58,13 @@ func (s *Service) openSession(ctx context.Context, userID, remoteAddr string,
 // longer holds the Self Care role; in each of those cases but the first two
 // the session is ended too. Other errors are store failures.
 func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, error) {
+	return s.authenticate(ctx, token, false)
+}
+
+// authenticate is [Service.Authenticate] and [Service.AuthenticateAdmin];
+// admin says which access the user needs.
+func (s *Service) authenticate(ctx context.Context, token string, admin bool) (
+	*Principal, error) {
 	const op = "selfcare: authenticate"
 	if token == "" || len(token) > maxTokenLength {
 		return nil, ErrUnauthenticated
@@ -89,12 +96,17 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 		return nil, s.endSession(ctx, sess, causeDisabled)
 	}
 
+	// The parameters come first: they set the resolver's overlap policy
+	// and the credential policy, and gate what this request may do.
+	if err := s.syncParams(ctx); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
 	g, err := s.grant(ctx, u.ID)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	if !g.SelfCare() {
-		return nil, s.endSession(ctx, sess, causeNoRole)
+	if cause := accessCause(g, admin); cause != "" {
+		return nil, s.endSession(ctx, sess, cause)
 	}
 
 	if now.Sub(sess.LastSeen) >= touchEvery {
@@ -108,6 +120,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 		}
 		sess.LastSeen = now
 	}
+	s.markExpired(&u, now)
 	return &Principal{User: u, Session: sess, Grant: g}, nil
 }
 

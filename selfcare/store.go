@@ -93,9 +93,12 @@ type AuditEvent struct {
 
 // AuditFilter selects audit events; zero fields select everything.
 type AuditFilter struct {
-	Actor  string
-	Action string
-	Since  time.Time
+	Actor string
+	// Subject selects events whose actor or target is this user, such as
+	// the failed logins of an account, which have no actor.
+	Subject string
+	Action  string
+	Since   time.Time
 	// Limit caps the number of events returned, newest first; 0 means 100.
 	Limit int
 }

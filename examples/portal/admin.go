@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
@@ -40,6 +42,9 @@ Commands:
   group remove-member GROUP USER
   role list
   role show ROLE
+  device ... | code ...  phones and their activation codes; "portal admin device help"
+  param ... | profile ... | server ...  enterprise and service parameters, user
+      profiles, the cluster's servers; "portal admin param help"
   audit [-n 50] [-user ID] [-action NAME]
 
 GROUP and ROLE are an ID or a name (as listed); the actor recorded in the
@@ -63,6 +68,8 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string,
 	fs.SetOutput(stderr)
 	dataDir := fs.String("data", envOr(getenv, "SELFCARE_DATA", defaultDataDir),
 		"data folder (env SELFCARE_DATA)")
+	var keyFile string
+	activationKeyFlag(fs, getenv, &keyFile)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, adminUsage+"\nFlags:\n")
 		fs.PrintDefaults()
@@ -75,8 +82,15 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string,
 		return errors.New("admin: a command is required")
 	}
 
+	// The admin commands work on a portal's existing database: a mistyped
+	// -data must not quietly create an empty one.
+	if _, err := os.Stat(filepath.Join(*dataDir, dbFile)); err != nil {
+		return fmt.Errorf("admin: no portal database in %q (start the portal once, "+
+			"or check -data): %w", *dataDir, err)
+	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	st, svc, err := openStore(ctx, options{DataDir: *dataDir, Logger: log})
+	st, svc, err := openStore(ctx, options{DataDir: *dataDir, Logger: log,
+		ActivationKey: keyFile})
 	if err != nil {
 		return err
 	}
@@ -90,6 +104,16 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string,
 		rest = rest[1:]
 	}
 	switch cmd {
+	case "user list", "group list", "role list":
+		if len(rest) > 1 {
+			return fmt.Errorf("admin: %s takes no arguments", cmd)
+		}
+	}
+	switch cmd {
+	case "device", "code":
+		return a.onboarding(cmd, rest[1:], stderr)
+	case "param", "profile", "server":
+		return a.params(cmd, rest[1:], stderr)
 	case "user list":
 		return a.userList()
 	case "user add":
@@ -195,9 +219,13 @@ func (a *admin) userAdd(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *rank < acl.HighestRank || *rank > acl.LowestRank {
+		return fmt.Errorf("admin: -rank must be between %d and %d", acl.HighestRank,
+			acl.LowestRank)
+	}
 	u := selfcare.User{ID: id, FirstName: *first, LastName: *last, Rank: *rank,
 		Locale: *locale, MustChangePassword: true}
-	pw, pin, err := createWithRandomCredentials(a.ctx, a.svc, u)
+	pw, pin, err := createWithRandomCredentials(a.ctx, a.svc, cliActor, u)
 	if err != nil {
 		return err
 	}
@@ -395,12 +423,18 @@ func (a *admin) audit(args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	n := fs.Int("n", 50, "number of events, newest first")
-	user := fs.String("user", "", "only events by this actor")
+	user := fs.String("user", "", "only events by or about this user")
 	action := fs.String("action", "", "only this action")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	events, err := a.svc.Audit(a.ctx, selfcare.AuditFilter{Actor: *user, Action: *action,
+	if fs.NArg() > 0 {
+		return fmt.Errorf("admin: unexpected argument %q", fs.Arg(0))
+	}
+	if *n < 1 {
+		return errors.New("admin: -n must be at least 1")
+	}
+	events, err := a.svc.Audit(a.ctx, selfcare.AuditFilter{Subject: *user, Action: *action,
 		Limit: *n})
 	if err != nil {
 		return err

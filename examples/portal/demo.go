@@ -29,7 +29,7 @@ func demoUsers() []demoUser {
 		{
 			user:    selfcare.User{ID: "demo.user", FirstName: "Dana", LastName: "Demo", Locale: "en_US"},
 			groups:  []string{acl.GroupStandardCCMEndUsers},
-			purpose: "end user with two phones; may use Self Care",
+			purpose: "end user with three phones, one ready to activate; may use Self Care",
 			devices: []selfcare.Device{
 				{Name: "SEP00A1B2C3D401", Owner: "demo.user", Model: "Cisco 8845",
 					AdminDescription: "Dana Demo - desk phone",
@@ -72,7 +72,7 @@ func seedDemo(ctx context.Context, svc *selfcare.Service, users selfcare.UserSto
 
 	var out bytes.Buffer
 	for _, d := range demoUsers() {
-		pw, pin, err := createWithRandomCredentials(ctx, svc, d.user)
+		pw, pin, err := createWithRandomCredentials(ctx, svc, "demo", d.user)
 		if err != nil {
 			return "", fmt.Errorf("user %s: %w", d.user.ID, err)
 		}
@@ -87,6 +87,9 @@ func seedDemo(ctx context.Context, svc *selfcare.Service, users selfcare.UserSto
 			}
 		}
 		fmt.Fprintf(&out, "%s\t%s\t%s\t%s\n", d.user.ID, pw, pin, d.purpose)
+	}
+	if err := demoActivation(ctx, svc); err != nil {
+		return "", fmt.Errorf("phone ready to activate: %w", err)
 	}
 
 	// Write then rename, so the file is either whole or absent.
@@ -104,14 +107,14 @@ func seedDemo(ctx context.Context, svc *selfcare.Service, users selfcare.UserSto
 // createWithRandomCredentials creates u with a random password and PIN.
 // A random PIN can be trivial (say 11123456), so the service's own policy
 // decides and another one is drawn when it refuses.
-func createWithRandomCredentials(ctx context.Context, svc *selfcare.Service,
+func createWithRandomCredentials(ctx context.Context, svc *selfcare.Service, actor string,
 	u selfcare.User) (password, pin string, err error) {
 	for range 20 {
 		password = rand.Text()
 		if pin, err = randomDigits(8); err != nil {
 			return "", "", err
 		}
-		err = svc.CreateUser(ctx, "demo", u, password, pin)
+		err = svc.CreateUser(ctx, actor, u, password, pin)
 		if !errors.Is(err, selfcare.ErrInvalid) {
 			return password, pin, err
 		}

@@ -194,8 +194,8 @@ func TestEndToEnd(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &phones); err != nil {
 		t.Fatal(err)
 	}
-	if len(phones.Phones) != 2 || len(phones.Phones[0].Lines) == 0 {
-		t.Fatalf("phones = %+v, want two phones with lines", phones.Phones)
+	if len(phones.Phones) != 3 || len(phones.Phones[0].Lines) == 0 {
+		t.Fatalf("phones = %+v, want three phones with lines", phones.Phones)
 	}
 	st, body = alice.do("GET", "/ucmuser/phones", nil, nil)
 	expect(t, "phones page", st, http.StatusOK, body)
@@ -240,7 +240,8 @@ func TestEndToEnd(t *testing.T) {
 	if body != wrongBody {
 		t.Errorf("refusal for a locked account differs from wrong password")
 	}
-	if out := runCLI(t, dir, "audit", "-user", "lock.me", "-n", "5"); !strings.Contains(out, "lock") {
+	out = runCLI(t, dir, "audit", "-user", "lock.me", "-action", "login.failed", "-n", "5")
+	if !strings.Contains(out, "account now locked") || !strings.Contains(out, "account locked out") {
 		t.Errorf("audit trail does not record the lockout:\n%s", out)
 	}
 

@@ -64,6 +64,8 @@ func run(ctx context.Context, args []string, getenv func(string) string,
 	logLevel := fs.String("log-level", envOr(getenv, "SELFCARE_LOG_LEVEL", "info"),
 		"log level: debug, info, warn, error (env SELFCARE_LOG_LEVEL)")
 	fs.BoolVar(&o.NoDemo, "no-demo", false, "do not create demo data in an empty data folder")
+	o.Probe.flags(fs, getenv)
+	activationKeyFlag(fs, getenv, &o.ActivationKey)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: portal [flags]\n       portal admin [-data DIR] COMMAND ...\n\n"+
 			"Serves the Self Care portal under /ucmuser/. Flags:\n")

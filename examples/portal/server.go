@@ -30,6 +30,11 @@ type options struct {
 	Now func() time.Time
 	// Hash overrides the password hashing cost; tests only.
 	Hash selfcare.HashParams
+	// Probe configures the hostAlive route (hostalive.go).
+	Probe probeOptions
+	// ActivationKey is the activation key's file; "" means the data
+	// folder's (activation.go).
+	ActivationKey string
 }
 
 const dbFile = "selfcare.db"
@@ -61,7 +66,13 @@ func openStore(ctx context.Context, o options) (*sqlstore.Store, *selfcare.Servi
 	if err != nil {
 		return nil, nil, err
 	}
-	svc := selfcare.New(st, selfcare.Config{Logger: o.Logger, Now: o.Now, Hash: o.Hash})
+	ob, err := onboardingConfig(o, st)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	svc := selfcare.New(st, selfcare.Config{Logger: o.Logger, Now: o.Now, Hash: o.Hash,
+		Prober: o.Probe.prober, Onboarding: ob})
 	if err := svc.Directory().EnsureStandard(ctx); err != nil {
 		st.Close()
 		return nil, nil, fmt.Errorf("access control catalogue: %w", err)
@@ -69,28 +80,50 @@ func openStore(ctx context.Context, o options) (*sqlstore.Store, *selfcare.Servi
 	return st, svc, nil
 }
 
-func openServer(ctx context.Context, o options) (*server, error) {
+func openServer(ctx context.Context, o options) (_ *server, err error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+
+	// Listen first and synchronously: a taken port or a bad certificate is
+	// reported before anything is written to the data folder.
+	ln, err := listen(o)
+	if err != nil {
+		return nil, err
+	}
+	var st *sqlstore.Store
+	defer func() {
+		if err != nil {
+			ln.Close()
+			if st != nil {
+				st.Close()
+			}
+		}
+	}()
+
+	// The prober is built here, not in openStore, so that the admin
+	// command line does not look for ICMP sockets.
+	prober, err := o.Probe.build(o.Logger)
+	if err != nil {
+		return nil, fmt.Errorf("hostAlive: %w", err)
+	}
+	o.Probe.prober = prober
 	st, svc, err := openStore(ctx, o)
 	if err != nil {
 		return nil, err
 	}
-	s := &server{log: o.Logger, store: st, svc: svc}
+	s := &server{log: o.Logger, store: st, svc: svc, ln: ln, tls: o.TLSCert != ""}
 
 	// Demo data goes only into an empty database.
 	if !o.NoDemo {
 		s.demoFile, err = seedDemo(ctx, svc, st, o.DataDir)
 		if err != nil {
-			st.Close()
 			return nil, fmt.Errorf("demo data: %w", err)
 		}
 	}
 
-	h, err := web.New(svc, web.Config{Logger: o.Logger, Secure: o.TLSCert != ""})
+	h, err := web.New(svc, web.Config{Logger: o.Logger, Secure: s.tls})
 	if err != nil {
-		st.Close()
 		return nil, err
 	}
 	mux := http.NewServeMux()
@@ -103,7 +136,7 @@ func openServer(ctx context.Context, o options) (*server, error) {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	s.http = &http.Server{
-		Handler:           mux,
+		Handler:           baseHeaders(mux, s.tls),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -111,25 +144,6 @@ func openServer(ctx context.Context, o options) (*server, error) {
 		MaxHeaderBytes:    32 << 10,
 		ErrorLog:          slog.NewLogLogger(o.Logger.Handler(), slog.LevelWarn),
 	}
-
-	// Listen synchronously, so errors such as a taken port come back here.
-	ln, err := net.Listen("tcp", o.Addr)
-	if err != nil {
-		st.Close()
-		return nil, err
-	}
-	if o.TLSCert != "" {
-		cert, err := tls.LoadX509KeyPair(o.TLSCert, o.TLSKey)
-		if err != nil {
-			ln.Close()
-			st.Close()
-			return nil, fmt.Errorf("TLS: %w", err)
-		}
-		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert},
-			MinVersion: tls.VersionTLS12})
-		s.tls = true
-	}
-	s.ln = ln
 
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s.stop = stop
@@ -150,6 +164,41 @@ func openServer(ctx context.Context, o options) (*server, error) {
 	}()
 	o.Logger.Info("portal started", "url", s.URL(), "data", o.DataDir)
 	return s, nil
+}
+
+// listen opens the listening socket, with TLS when a certificate is set.
+func listen(o options) (net.Listener, error) {
+	var cfg *tls.Config
+	if o.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(o.TLSCert, o.TLSKey)
+		if err != nil {
+			return nil, fmt.Errorf("TLS: %w", err)
+		}
+		cfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	ln, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return nil, err
+	}
+	if cfg != nil {
+		ln = tls.NewListener(ln, cfg)
+	}
+	return ln, nil
+}
+
+// baseHeaders gives the few routes outside the portal handler the
+// headers that the handler sets on its own.
+func baseHeaders(next http.Handler, secure bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Referrer-Policy", "no-referrer")
+		if secure {
+			hd.Set("Strict-Transport-Security", "max-age=63072000")
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // purgeSessions removes expired sessions now and then, so the table does

@@ -48,6 +48,13 @@ type Store struct {
 
 	failures map[string]selfcare.Failures
 
+	// activation is what device activation keeps (onboarding.go).
+	activation activationData
+
+	// params is the parameters, servers, profiles and Extension Mobility
+	// choices (params.go).
+	params paramData
+
 	audit  []selfcare.AuditEvent // in append order, so IDs increase
 	lastID int64
 }

@@ -163,6 +163,7 @@ func (s *Store) Audit(_ context.Context, f selfcare.AuditFilter) (
 	var out []selfcare.AuditEvent
 	for _, e := range s.audit {
 		if (f.Actor == "" || e.Actor == f.Actor) &&
+			(f.Subject == "" || e.Actor == f.Subject || e.Target == f.Subject) &&
 			(f.Action == "" || e.Action == f.Action) &&
 			!e.Time.Before(since) {
 			out = append(out, e)

@@ -175,6 +175,10 @@ func (s *Store) Audit(ctx context.Context, f selfcare.AuditFilter) (
 	if f.Actor != "" {
 		where, args = append(where, "actor = ?"), append(args, f.Actor)
 	}
+	if f.Subject != "" {
+		where = append(where, "(actor = ? OR target = ?)")
+		args = append(args, f.Subject, f.Subject)
+	}
 	if f.Action != "" {
 		where, args = append(where, "action = ?"), append(args, f.Action)
 	}

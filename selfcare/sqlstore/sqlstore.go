@@ -17,6 +17,11 @@
 // Times are stored as integer microseconds since the Unix epoch and come
 // back in UTC; anything finer than a microsecond is dropped.
 //
+// One generation counter, advanced in the same transaction as every change
+// to access control, parameter values or the cluster's servers, is what
+// [Store.Generation] returns: the caches of every process sharing the file
+// reload when it moves.
+//
 // BUG(postgres): Only SQLite is implemented. PostgreSQL, which a site with
 // several portal processes on several machines needs, is not.
 package sqlstore
@@ -30,6 +35,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/url"
+	"os"
 	"path"
 	"sort"
 	"strconv"
@@ -106,6 +112,16 @@ func Open(ctx context.Context, path string, cfg Config) (*Store, error) {
 	busy := cfg.BusyTimeout
 	if busy <= 0 {
 		busy = DefaultBusyTimeout
+	}
+
+	// The database holds password hashes: a new file is for its owner only,
+	// whatever the umask. SQLite gives its -wal and -shm files the same mode.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: open %q: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("sqlstore: open %q: %w", path, err)
 	}
 
 	// The writer must come first: it switches a new file to WAL mode and

@@ -73,11 +73,13 @@ func testAudit(t *testing.T, open Opener) {
 
 	t.Run("FilterSelects", func(t *testing.T) {
 		ctx, s := fresh(t, open)
+		failed := event("", "login.failed", at(3*time.Minute))
+		failed.Target = "alice" // a refused login has no actor
 		all := []selfcare.AuditEvent{
 			event("alice", "login", base),
 			event("bob", "login", at(time.Minute)),
 			event("alice", "password.change", at(2*time.Minute)),
-			event("", "login.failed", at(3*time.Minute)),
+			failed,
 			event("alice", "login", at(4*time.Minute)),
 		}
 		for _, e := range all {
@@ -98,6 +100,10 @@ func testAudit(t *testing.T, open Opener) {
 		}{
 			{"everything", selfcare.AuditFilter{}, pick(4, 3, 2, 1, 0)},
 			{"by actor", selfcare.AuditFilter{Actor: "alice"}, pick(4, 2, 0)},
+			{"by subject: actor or target", selfcare.AuditFilter{Subject: "alice"},
+				pick(4, 3, 2, 0)},
+			{"by subject and action", selfcare.AuditFilter{Subject: "alice",
+				Action: "login.failed"}, pick(3)},
 			{"by action", selfcare.AuditFilter{Action: "login"}, pick(4, 1, 0)},
 			{"since is inclusive", selfcare.AuditFilter{Since: at(2 * time.Minute)},
 				pick(4, 3, 2)},

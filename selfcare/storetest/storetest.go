@@ -19,6 +19,12 @@
 //     Time, then by ID, newest first.
 //   - Values returned share no memory with the store, and values passed in
 //     may be changed by the caller afterwards.
+//   - Device activation comes from an Onboarding() selfcare.OnboardingStore
+//     method, and the store is a [selfcare.FailureUndoer]. CreateDevice
+//     creates the portal's device record too (or keeps its owner's);
+//     SpendCode renames both records, lines included; of concurrent
+//     SpendCode calls for one code exactly one succeeds; a failed Batch
+//     leaves nothing behind.
 package storetest
 
 import (
@@ -49,6 +55,8 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Audit", func(t *testing.T) { testAudit(t, open) })
 	t.Run("Aliasing", func(t *testing.T) { testAliasing(t, open) })
 	t.Run("Times", func(t *testing.T) { testTimes(t, open) })
+	t.Run("Params", func(t *testing.T) { testParams(t, open) })
+	t.Run("Onboarding", func(t *testing.T) { testOnboarding(t, open) })
 }
 
 // base is the suite's clock: a fixed instant with microseconds, so that a

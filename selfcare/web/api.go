@@ -3,33 +3,73 @@ package web
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
+	"strings"
 	"time"
 
 	"github.com/ucselfcare/portal/selfcare"
 )
 
-// decodeJSON reads exactly one JSON object with no unknown fields into v.
+// decodeJSON reads exactly one JSON object into v, a pointer to a struct
+// whose fields all have json tags. Member names must match the tags
+// exactly: encoding/json alone would also take "USERID" for "userId", and
+// a client that misspells a member deserves an error, not a silent match.
 func decodeJSON(r *http.Request, v any) error {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" {
-		return errors.Join(errBadRequest, errors.New("web: Content-Type must be application/json"))
+		return badRequest("Content-Type must be application/json")
 	}
 	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	var members map[string]json.RawMessage
+	if err := dec.Decode(&members); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return errTooLarge
 		}
 		return errors.Join(errBadRequest, err)
 	}
+	if members == nil {
+		return badRequest("the body must be a JSON object")
+	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errors.Join(errBadRequest, errors.New("web: trailing data after the JSON object"))
+		return badRequest("trailing data after the JSON object")
+	}
+
+	known := jsonNames(v)
+	for name := range members {
+		if !known[name] {
+			return badRequest(fmt.Sprintf("unknown member %q", name))
+		}
+	}
+	raw, err := json.Marshal(members)
+	if err != nil {
+		return errors.Join(errBadRequest, err)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return errors.Join(errBadRequest, err)
 	}
 	return nil
+}
+
+func badRequest(why string) error {
+	return fmt.Errorf("%w: %s", errBadRequest, why)
+}
+
+// jsonNames returns the member names of the struct that v points to.
+func jsonNames(v any) map[string]bool {
+	t := reflect.TypeOf(v).Elem()
+	names := make(map[string]bool, t.NumField())
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			names[name] = true
+		}
+	}
+	return names
 }
 
 type meView struct {
@@ -45,7 +85,7 @@ type meView struct {
 func toMe(p *selfcare.Principal) meView {
 	return meView{UserID: p.User.ID, FirstName: p.User.FirstName, LastName: p.User.LastName,
 		Locale: p.User.Locale, MustChangePassword: p.MustChangePassword(),
-		SignedInAt: p.Session.AuthenticatedAt.UTC()}
+		SignedInAt: p.Session.AuthenticatedAt.UTC().Truncate(time.Second)}
 }
 
 func (h *Handler) apiLogin(w http.ResponseWriter, r *http.Request) error {

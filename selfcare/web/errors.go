@@ -7,12 +7,15 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/ucselfcare/portal/onboarding"
+	"github.com/ucselfcare/portal/params"
 	"github.com/ucselfcare/portal/selfcare"
 )
 
 // Errors of the web layer itself; the service's errors are in selfcare.
 var (
 	errNoRoute     = errors.New("web: no such resource")
+	errMethod      = errors.New("web: method not allowed")
 	errTooLarge    = errors.New("web: request body too large")
 	errBadRequest  = errors.New("web: malformed request")
 	errCrossOrigin = errors.New("web: cross-origin request refused")
@@ -24,9 +27,15 @@ func errorf(format string, args ...any) error { return fmt.Errorf(format, args..
 // person can read.
 type apiError struct {
 	status  int
-	Code    string                `json:"code"`
-	Message string                `json:"message"`
-	Fields  []selfcare.FieldError `json:"fields,omitempty"`
+	Code    string       `json:"code"`
+	Message string       `json:"message"`
+	Fields  []fieldError `json:"fields,omitempty"`
+}
+
+// fieldError is one bad field of a request, as the API names it.
+type fieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
 }
 
 // statusTable maps every error the handlers may return to what the client
@@ -53,10 +62,31 @@ var statusTable = []struct {
 	{errBadRequest, http.StatusBadRequest, "bad_request", "The request is malformed."},
 	{selfcare.ErrNotFound, http.StatusNotFound, "not_found", "Not found."},
 	{errNoRoute, http.StatusNotFound, "not_found", "Not found."},
+	{errMethod, http.StatusMethodNotAllowed, "method_not_allowed",
+		"This method is not allowed here."},
 	{selfcare.ErrExists, http.StatusConflict, "conflict", "It already exists."},
 	{errTooLarge, http.StatusRequestEntityTooLarge, "too_large", "The request is too large."},
 	{selfcare.ErrBusy, http.StatusServiceUnavailable, "busy",
 		"The server is busy. Try again in a moment."},
+	{selfcare.ErrRateLimited, http.StatusTooManyRequests, "rate_limited",
+		"Too many requests. Try again in a moment."},
+	// Device activation (onboarding.go). A phone gets one answer for every
+	// failure; another user's phone is not found, like a missing one.
+	{onboarding.ErrRedeemFailed, http.StatusForbidden, "activation_failed",
+		"The phone could not be activated. Check the code, or ask your administrator " +
+			"for a new one."},
+	{params.ErrFeatureHidden, http.StatusForbidden, "feature_hidden",
+		"Your administrator has switched this feature off."},
+	{selfcare.ErrActivationOff, http.StatusNotFound, "not_found", "Not found."},
+	{onboarding.ErrNotFound, http.StatusNotFound, "not_found", "Not found."},
+	{onboarding.ErrExists, http.StatusConflict, "conflict", "It already exists."},
+	{onboarding.ErrInvalid, http.StatusBadRequest, "invalid", "Some values are not valid."},
+	// Parameters, profiles and servers (params.go); paramsDetail names the
+	// parameter in the message and the fields.
+	{params.ErrInvalid, http.StatusBadRequest, "invalid", "Some values are not valid."},
+	{params.ErrUnknown, http.StatusNotFound, "unknown_parameter", "No such parameter."},
+	{params.ErrNotFound, http.StatusNotFound, "not_found", "Not found."},
+	{params.ErrInUse, http.StatusConflict, "in_use", "It is still in use."},
 }
 
 // toAPIError looks err up in the table. An unknown error is an internal one,
@@ -71,8 +101,11 @@ func toAPIError(err error) (apiError, bool) {
 			ae := apiError{status: e.status, Code: e.code, Message: e.message}
 			var ve *selfcare.ValidationError
 			if errors.As(err, &ve) {
-				ae.Fields = ve.Fields
+				for _, f := range ve.Fields {
+					ae.Fields = append(ae.Fields, fieldError{f.Field, f.Message})
+				}
 			}
+			paramsDetail(err, &ae)
 			return ae, true
 		}
 	}

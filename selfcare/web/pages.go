@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/ucselfcare/portal/params"
 	"github.com/ucselfcare/portal/selfcare"
 )
 
@@ -19,6 +20,13 @@ type pageData struct {
 	Phones   []phoneView
 	Nav      string
 	Required bool
+	// Ready lists the phones ready to activate on My Phones; ReadyNote
+	// says why they cannot be shown (onboarding.go).
+	Ready     []readyView
+	ReadyNote string
+	// Params holds the navigation that the parameters allow and the
+	// Extension Mobility page (params.go).
+	Params paramsPage
 }
 
 // render executes a template into a buffer first, so a template error
@@ -29,6 +37,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 		u := p.User
 		d.User = &u
 	}
+	h.fillParams(r, &d)
 	var buf bytes.Buffer
 	if err := h.pages.ExecuteTemplate(&buf, name, d); err != nil {
 		h.log.Error("template failed", "template", name, "err", err)
@@ -127,13 +136,17 @@ func (h *Handler) phonesPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	h.render(w, r, http.StatusOK, "phones.html",
-		pageData{Title: "My Phones", Nav: "phones", Phones: viewPhones(ds)})
+	d := pageData{Title: "My Phones", Nav: "phones", Phones: viewPhones(ds)}
+	d.Ready, d.ReadyNote = h.readyForPage(r)
+	h.render(w, r, http.StatusOK, "phones.html", d)
 	return nil
 }
 
 func (h *Handler) passwordPage(w http.ResponseWriter, r *http.Request) error {
 	p := principalFrom(r.Context())
+	if err := h.gatePage(r, params.FeatureChangePassword); err != nil {
+		return err
+	}
 	h.render(w, r, http.StatusOK, "password.html", pageData{Title: "Change password",
 		Nav: "password", Required: p.MustChangePassword()})
 	return nil
@@ -158,6 +171,9 @@ func (h *Handler) passwordSubmit(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) pinPage(w http.ResponseWriter, r *http.Request) error {
+	if err := h.gatePage(r, params.FeatureChangePIN); err != nil {
+		return err
+	}
 	h.render(w, r, http.StatusOK, "pin.html", pageData{Title: "Change PIN", Nav: "pin"})
 	return nil
 }
@@ -196,7 +212,12 @@ func (h *Handler) formResult(w http.ResponseWriter, r *http.Request, tmpl string
 	}
 	d.Error = ae.Message
 	d.Fields = map[string]string{}
+	// A field can break several rules; the page shows them all.
 	for _, f := range ae.Fields {
+		if prev := d.Fields[f.Field]; prev != "" {
+			d.Fields[f.Field] = prev + " " + f.Message
+			continue
+		}
 		d.Fields[f.Field] = f.Message
 	}
 	h.render(w, r, ae.status, tmpl, d)

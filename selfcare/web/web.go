@@ -4,7 +4,9 @@
 // [New] returns one [http.Handler] for everything below the prefix
 // (/ucmuser/ by default), so a vendor mounts it in their own server:
 //
-//	mux.Handle("/ucmuser/", web.New(svc, web.Config{}))
+//	h, err := web.New(svc, web.Config{Secure: true})
+//	...
+//	mux.Handle("/ucmuser/", h)
 //
 // Every handler parses the request, calls one [selfcare.Service] method and
 // renders the result; errors go through one adapter with one error-to-status
@@ -107,7 +109,7 @@ func New(svc *selfcare.Service, cfg Config) (*Handler, error) {
 
 	h.mux = http.NewServeMux()
 	h.routes()
-	h.root = h.secureHeaders(cop.Handler(h.limitBody(h.mux)))
+	h.root = h.secureHeaders(h.plainOrigin(cop.Handler(h.limitBody(h.mux))))
 	return h, nil
 }
 
@@ -139,9 +141,10 @@ func (h *Handler) routes() {
 	h.mux.Handle("GET "+api+"phones", h.api(h.apiAuthed(h.apiPhones)))
 	h.mux.Handle("PUT "+api+"password", h.api(h.apiAuthed(h.apiPassword)))
 	h.mux.Handle("PUT "+api+"pin", h.api(h.apiAuthed(h.apiPIN)))
-	h.mux.Handle(api, h.api(func(http.ResponseWriter, *http.Request) error {
-		return errNoRoute
-	}))
+	h.mux.Handle(api, h.api(h.apiNoRoute))
+	h.routesHostAlive()
+	h.routesOnboarding()
+	h.routesParams()
 }
 
 // secureHeaders sets the headers every response carries.
@@ -165,6 +168,26 @@ func (h *Handler) secureHeaders(next http.Handler) http.Handler {
 	})
 }
 
+// plainOrigin refuses, on a TLS portal, state changes whose Origin is a
+// plain-HTTP page: CrossOriginProtection compares hosts only, and a page
+// served over HTTP on the same host could be anyone's on the path between.
+func (h *Handler) plainOrigin(next http.Handler) http.Handler {
+	if !h.cfg.Secure {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+		default:
+			if strings.HasPrefix(strings.ToLower(r.Header.Get("Origin")), "http://") {
+				h.denyCrossOrigin(w, r)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // limitBody bounds every request body, so a huge upload fails early with
 // 413 instead of filling memory.
 func (h *Handler) limitBody(next http.Handler) http.Handler {
@@ -176,6 +199,29 @@ func (h *Handler) limitBody(next http.Handler) http.Handler {
 		r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)
 		next.ServeHTTP(w, r)
 	})
+}
+
+// apiNoRoute answers the API paths that no route takes, in JSON like the
+// rest of the API: 405 with Allow when other methods serve the path, else 404.
+func (h *Handler) apiNoRoute(w http.ResponseWriter, r *http.Request) error {
+	catchAll := h.cfg.Prefix + "api/v1/"
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut,
+		http.MethodPatch, http.MethodDelete} {
+		if m == r.Method {
+			continue
+		}
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := h.mux.Handler(probe); pattern != "" && pattern != catchAll {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) == 0 {
+		return errNoRoute
+	}
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	return errMethod
 }
 
 func (h *Handler) denyCrossOrigin(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,160 @@
+package memstore
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/ucselfcare/portal/params"
+	"github.com/ucselfcare/portal/selfcare"
+)
+
+// paramData is what the parameters keep: the values administrators set,
+// the cluster's servers, the user profiles and each user's Extension
+// Mobility choice. The maps are made on the first write. A user's
+// profile lives in the user record, as [selfcare.User.Profile].
+type paramData struct {
+	values    map[string]string
+	servers   []params.Server
+	profiles  map[string]params.UserProfile
+	emChoices map[string]string // user ID -> choice as text
+}
+
+var _ selfcare.ParamStore = (*Store)(nil)
+
+// ParamValues implements [params.ValueStore].
+func (s *Store) ParamValues(context.Context) (map[string]string, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return maps.Clone(s.params.values), nil
+}
+
+// Servers implements [params.ValueStore].
+func (s *Store) Servers(context.Context) ([]params.Server, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return clone(s.params.servers), nil
+}
+
+// UpdateParams implements [params.Store]. The store's one generation,
+// which the acl resolver reads too, moves with every non-empty plan.
+func (s *Store) UpdateParams(_ context.Context, changes []params.Change) error {
+	if len(changes) == 0 {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.params.values == nil {
+		s.params.values = make(map[string]string)
+	}
+	for _, c := range changes {
+		if c.Reset {
+			delete(s.params.values, c.Key)
+		} else {
+			s.params.values[c.Key] = c.New
+		}
+	}
+	s.gen.Add(1)
+	return nil
+}
+
+// SetServers implements [params.Store].
+func (s *Store) SetServers(_ context.Context, servers []params.Server) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.params.servers = clone(servers)
+	s.gen.Add(1)
+	return nil
+}
+
+// PutProfile implements [params.Store].
+func (s *Store) PutProfile(_ context.Context, p params.UserProfile) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.params.profiles == nil {
+		s.params.profiles = make(map[string]params.UserProfile)
+	}
+	s.params.profiles[p.Name] = p
+	return nil
+}
+
+// DeleteProfile implements [params.Store]: a profile that a user holds is
+// in use.
+func (s *Store) DeleteProfile(_ context.Context, name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.params.profiles[name]; !ok {
+		return fmt.Errorf("delete profile %q: %w", name, params.ErrNotFound)
+	}
+	for _, u := range s.users {
+		if u.Profile == name {
+			return fmt.Errorf("delete profile %q: user %q: %w", name, u.ID, params.ErrInUse)
+		}
+	}
+	delete(s.params.profiles, name)
+	return nil
+}
+
+// Profile implements [params.Store].
+func (s *Store) Profile(_ context.Context, name string) (params.UserProfile, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	p, ok := s.params.profiles[name]
+	if !ok {
+		return params.UserProfile{}, fmt.Errorf("profile %q: %w", name, params.ErrNotFound)
+	}
+	return p, nil
+}
+
+// Profiles implements [params.Store].
+func (s *Store) Profiles(context.Context) ([]params.UserProfile, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := slices.Collect(maps.Values(s.params.profiles))
+	slices.SortFunc(out, func(a, b params.UserProfile) int {
+		return strings.Compare(a.Name, b.Name)
+	})
+	return out, nil
+}
+
+// AssignProfile implements [selfcare.ParamStore].
+func (s *Store) AssignProfile(_ context.Context, userID, profile string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.users[userID]
+	if !ok {
+		return fmt.Errorf("assign profile to %q: %w", userID, selfcare.ErrNotFound)
+	}
+	if _, ok := s.params.profiles[profile]; !ok && profile != "" {
+		return fmt.Errorf("assign profile %q: %w", profile, params.ErrNotFound)
+	}
+	u.Profile = profile
+	s.users[userID] = u
+	return nil
+}
+
+// EMLoginChoice implements [selfcare.ParamStore].
+func (s *Store) EMLoginChoice(_ context.Context, userID string) (string, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if _, ok := s.users[userID]; !ok {
+		return "", fmt.Errorf("login time of %q: %w", userID, selfcare.ErrNotFound)
+	}
+	return s.params.emChoices[userID], nil
+}
+
+// SetEMLoginChoice implements [selfcare.ParamStore].
+func (s *Store) SetEMLoginChoice(_ context.Context, userID, choice string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.users[userID]; !ok {
+		return fmt.Errorf("set login time of %q: %w", userID, selfcare.ErrNotFound)
+	}
+	if s.params.emChoices == nil {
+		s.params.emChoices = make(map[string]string)
+	}
+	s.params.emChoices[userID] = choice
+	return nil
+}

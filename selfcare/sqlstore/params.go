@@ -1,0 +1,223 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/ucselfcare/portal/params"
+	"github.com/ucselfcare/portal/selfcare"
+)
+
+// The parameters share the store's one generation with acl (see
+// [Store.Generation]): UpdateParams and SetServers advance it with bump, in
+// their own transaction, so every process that reads the file sees the
+// change and its new generation together.
+
+var _ selfcare.ParamStore = (*Store)(nil)
+
+// ParamValues implements [params.ValueStore].
+func (s *Store) ParamValues(ctx context.Context) (map[string]string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT key, value FROM param_values`)
+	if err != nil {
+		return nil, fmt.Errorf("parameter values: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[string]string)
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, fmt.Errorf("parameter values: %w", err)
+		}
+		out[k] = v
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("parameter values: %w", err)
+	}
+	return out, nil
+}
+
+// Servers implements [params.ValueStore].
+func (s *Store) Servers(ctx context.Context) ([]params.Server, error) {
+	rows, err := s.r.QueryContext(ctx,
+		`SELECT name, publisher FROM cluster_servers ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("servers: %w", err)
+	}
+	defer rows.Close()
+	var out []params.Server
+	for rows.Next() {
+		var srv params.Server
+		if err := rows.Scan(&srv.Name, &srv.Publisher); err != nil {
+			return nil, fmt.Errorf("servers: %w", err)
+		}
+		out = append(out, srv)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("servers: %w", err)
+	}
+	return out, nil
+}
+
+// UpdateParams implements [params.Store]. An empty plan changes nothing,
+// the generation included.
+func (s *Store) UpdateParams(ctx context.Context, changes []params.Change) error {
+	if len(changes) == 0 {
+		return nil
+	}
+	return s.write(ctx, "update parameters", func(tx *sql.Tx) error {
+		for _, c := range changes {
+			var err error
+			if c.Reset {
+				_, err = tx.ExecContext(ctx, `DELETE FROM param_values WHERE key = ?`, c.Key)
+			} else {
+				_, err = tx.ExecContext(ctx, `INSERT INTO param_values (key, value)
+					VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+					c.Key, c.New)
+			}
+			if err != nil {
+				return fmt.Errorf("%s: %w", c.Key, err)
+			}
+		}
+		return bump(ctx, tx)
+	})
+}
+
+// SetServers implements [params.Store].
+func (s *Store) SetServers(ctx context.Context, servers []params.Server) error {
+	return s.write(ctx, "set servers", func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM cluster_servers`); err != nil {
+			return err
+		}
+		for _, srv := range servers {
+			_, err := tx.ExecContext(ctx,
+				`INSERT INTO cluster_servers (name, publisher) VALUES (?, ?)`,
+				srv.Name, srv.Publisher)
+			if err != nil {
+				return fmt.Errorf("server %q: %w", srv.Name, err)
+			}
+		}
+		return bump(ctx, tx)
+	})
+}
+
+// PutProfile implements [params.Store].
+func (s *Store) PutProfile(ctx context.Context, p params.UserProfile) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO user_profiles
+		(name, description, allow_em_max_login_time) VALUES (?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET description = excluded.description,
+			allow_em_max_login_time = excluded.allow_em_max_login_time`,
+		p.Name, p.Description, p.AllowEMMaxLoginTime)
+	if err != nil {
+		return fmt.Errorf("put profile %q: %w", p.Name, err)
+	}
+	return nil
+}
+
+// DeleteProfile implements [params.Store]: a profile that a user holds is
+// in use. The check and the delete share a write transaction, which
+// AssignProfile's check also needs, so one cannot slip between them.
+func (s *Store) DeleteProfile(ctx context.Context, name string) error {
+	return s.write(ctx, fmt.Sprintf("delete profile %q", name), func(tx *sql.Tx) error {
+		ok, err := exists(ctx, tx, `SELECT 1 FROM user_profiles WHERE name = ?`, name)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return params.ErrNotFound
+		}
+		var user string
+		err = tx.QueryRowContext(ctx,
+			`SELECT id FROM users WHERE profile = ? LIMIT 1`, name).Scan(&user)
+		if err == nil {
+			return fmt.Errorf("user %q: %w", user, params.ErrInUse)
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM user_profiles WHERE name = ?`, name)
+		return err
+	})
+}
+
+// Profile implements [params.Store].
+func (s *Store) Profile(ctx context.Context, name string) (params.UserProfile, error) {
+	var p params.UserProfile
+	err := s.r.QueryRowContext(ctx, `SELECT name, description, allow_em_max_login_time
+		FROM user_profiles WHERE name = ?`, name).Scan(
+		&p.Name, &p.Description, &p.AllowEMMaxLoginTime)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = params.ErrNotFound
+	}
+	if err != nil {
+		return params.UserProfile{}, fmt.Errorf("profile %q: %w", name, err)
+	}
+	return p, nil
+}
+
+// Profiles implements [params.Store]. Names are ordered by their bytes,
+// as Go's strings compare, whatever the database's collation.
+func (s *Store) Profiles(ctx context.Context) ([]params.UserProfile, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT name, description, allow_em_max_login_time
+		FROM user_profiles ORDER BY name COLLATE BINARY`)
+	if err != nil {
+		return nil, fmt.Errorf("profiles: %w", err)
+	}
+	defer rows.Close()
+	var out []params.UserProfile
+	for rows.Next() {
+		var p params.UserProfile
+		if err := rows.Scan(&p.Name, &p.Description, &p.AllowEMMaxLoginTime); err != nil {
+			return nil, fmt.Errorf("profiles: %w", err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("profiles: %w", err)
+	}
+	return out, nil
+}
+
+// AssignProfile implements [selfcare.ParamStore].
+func (s *Store) AssignProfile(ctx context.Context, userID, profile string) error {
+	op := fmt.Sprintf("assign profile %q to %q", profile, userID)
+	return s.write(ctx, op, func(tx *sql.Tx) error {
+		if profile != "" {
+			ok, err := exists(ctx, tx, `SELECT 1 FROM user_profiles WHERE name = ?`, profile)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return params.ErrNotFound
+			}
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE users SET profile = ? WHERE id = ?`,
+			profile, userID)
+		return oneRow(res, err, selfcare.ErrNotFound)
+	})
+}
+
+// EMLoginChoice implements [selfcare.ParamStore].
+func (s *Store) EMLoginChoice(ctx context.Context, userID string) (string, error) {
+	var c string
+	err := s.r.QueryRowContext(ctx,
+		`SELECT em_login_choice FROM users WHERE id = ?`, userID).Scan(&c)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = selfcare.ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("login time of %q: %w", userID, err)
+	}
+	return c, nil
+}
+
+// SetEMLoginChoice implements [selfcare.ParamStore].
+func (s *Store) SetEMLoginChoice(ctx context.Context, userID, choice string) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE users SET em_login_choice = ? WHERE id = ?`,
+		choice, userID)
+	if err := oneRow(res, err, selfcare.ErrNotFound); err != nil {
+		return fmt.Errorf("set login time of %q: %w", userID, err)
+	}
+	return nil
+}
