@@ -96,24 +96,35 @@ func (s *Service) CreateUser(ctx context.Context, actor string, u User, password
 	return nil
 }
 
+// credentialTarget loads what the credential rules need to judge a new
+// password or PIN of userID: the user and their extensions, under the
+// credential policy in force.
+func (s *Service) credentialTarget(ctx context.Context, op, userID string) (
+	User, []string, error) {
+	if err := s.syncParams(ctx); err != nil {
+		return User{}, nil, fmt.Errorf("%s: %w", op, err)
+	}
+	u, err := s.store.User(ctx, userID)
+	if err != nil {
+		return User{}, nil, fmt.Errorf("%s %q: %w", op, userID, restate(err, ErrNotFound))
+	}
+	exts, err := s.extensions(ctx, userID)
+	if err != nil {
+		return User{}, nil, fmt.Errorf("%s %q: %w", op, userID, err)
+	}
+	return u, exts, nil
+}
+
 // SetUserPassword sets a user's password as an administrator: the length,
-// user ID, common-password and trivial rules apply, history does not. Every session of the
-// user ends. mustChange makes the user pick their own at the next login.
+// user ID, common-password and trivial rules apply, history does not.
+// Every session of the user ends. mustChange makes the user pick their own at the next login.
 // It returns a [*ValidationError] or an error wrapping ErrNotFound.
 func (s *Service) SetUserPassword(ctx context.Context, actor, userID, password string,
 	mustChange bool) error {
 	const op = "selfcare: set user password"
-	// The credential policy comes from the parameters in force.
-	if err := s.syncParams(ctx); err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	u, err := s.store.User(ctx, userID)
+	u, exts, err := s.credentialTarget(ctx, op, userID)
 	if err != nil {
-		return fmt.Errorf("%s %q: %w", op, userID, restate(err, ErrNotFound))
-	}
-	exts, err := s.extensions(ctx, userID)
-	if err != nil {
-		return fmt.Errorf("%s %q: %w", op, userID, err)
+		return err
 	}
 	if err := s.passwordRules(FieldPassword, u, password, exts).err(); err != nil {
 		return err
@@ -137,17 +148,9 @@ func (s *Service) SetUserPassword(ctx context.Context, actor, userID, password s
 // returns a [*ValidationError] or an error wrapping ErrNotFound.
 func (s *Service) SetUserPIN(ctx context.Context, actor, userID, pin string) error {
 	const op = "selfcare: set user PIN"
-	// The credential policy comes from the parameters in force.
-	if err := s.syncParams(ctx); err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	u, err := s.store.User(ctx, userID)
+	u, exts, err := s.credentialTarget(ctx, op, userID)
 	if err != nil {
-		return fmt.Errorf("%s %q: %w", op, userID, restate(err, ErrNotFound))
-	}
-	exts, err := s.extensions(ctx, userID)
-	if err != nil {
-		return fmt.Errorf("%s %q: %w", op, userID, err)
+		return err
 	}
 	if err := s.pinRules(FieldPIN, u, pin, exts).err(); err != nil {
 		return err
