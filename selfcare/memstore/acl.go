@@ -3,7 +3,9 @@ package memstore
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/ucselfcare/portal/acl"
 )
@@ -171,27 +173,27 @@ func (s *Store) UserGroups(_ context.Context, userID string) ([]acl.Group, error
 		g.RoleIDs = clone(g.RoleIDs)
 		out = append(out, g)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	slices.SortFunc(out, func(a, b acl.Group) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
 }
 
 // RolesByID implements [acl.Store]. Like the SQL store it returns each
 // role once, ordered by ID, whatever the order of ids.
 func (s *Store) RolesByID(_ context.Context, ids []string) ([]acl.Role, error) {
+	// Sorting the IDs first gives the order and the deduplication at once,
+	// without a map: this runs on every cold access-control resolution.
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	out := make([]acl.Role, 0, len(ids))
-	seen := make(map[string]bool, len(ids))
 	for _, id := range ids {
 		r, ok := s.roles[id]
-		if !ok || seen[id] {
+		if !ok {
 			continue
 		}
-		seen[id] = true
 		r.Privileges = clone(r.Privileges)
 		out = append(out, r)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil
 }
 
