@@ -132,10 +132,9 @@ var commonPasswordBases = []string{
 	"richard", "steven", "patrick", "ferrari", "porsche", "corvette",
 	"mercedes", "bmw", "camaro",
 
-	// Famous passwords in their own right.
-	// TODO(credential): add the xkcd passphrase once the end-to-end test in
-	// examples/portal stops using it as its "good" new password.
-	"zaq1zaq1", "agent007", "swordfish", "12qwaszx",
+	// Famous passwords in their own right, the comic's passphrase included:
+	// being famous is what makes it guessable.
+	"zaq1zaq1", "agent007", "swordfish", "12qwaszx", "correct horse battery staple",
 }
 
 // commonPasswordSet is commonPasswordBases folded, with the length of the

@@ -19,6 +19,7 @@ func TestIsCommonPassword(t *testing.T) {
 		{"passw0rd", true},
 		{"p4$$w0rd", true},
 		{"P@ssw0rd2026!", true},
+		{"Correct-Horse-Battery-Staple", true},
 		{"pass word", true},
 		{"pass_word-1", true},
 		{"password!!!", true},

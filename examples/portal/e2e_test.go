@@ -250,7 +250,7 @@ func TestEndToEnd(t *testing.T) {
 	other := newClient(t, base)
 	st, body = other.login(user.id, user.password)
 	expect(t, "second session", st, http.StatusCreated, body)
-	newPW := "correct horse battery staple"
+	newPW := "amber tractor velvet harbour"
 	st, body = alice.do("PUT", "/ucmuser/api/v1/password", map[string]string{
 		"currentPassword": user.password, "newPassword": newPW}, nil)
 	expect(t, "password change", st, http.StatusNoContent, body)
