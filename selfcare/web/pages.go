@@ -20,6 +20,9 @@ type pageData struct {
 	Phones   []phoneView
 	Nav      string
 	Required bool
+	// Policy is the credential policy in force, for the hints beside
+	// password and PIN fields.
+	Policy selfcare.CredentialPolicy
 	// Ready lists the phones ready to activate on My Phones; ReadyNote
 	// says why they cannot be shown (onboarding.go).
 	Ready     []readyView
@@ -33,6 +36,7 @@ type pageData struct {
 // never leaves a half-written page behind.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string,
 	d pageData) {
+	d.Policy = h.svc.Policy()
 	if p := principalFrom(r.Context()); p != nil && d.User == nil {
 		u := p.User
 		d.User = &u
@@ -207,7 +211,8 @@ func (h *Handler) formResult(w http.ResponseWriter, r *http.Request, tmpl string
 		return nil
 	}
 	ae, known := toAPIError(err)
-	if !known || ae.status == http.StatusUnauthorized {
+	if !known || ae.status == http.StatusUnauthorized || errors.Is(err, params.ErrFeatureHidden) {
+		// A hidden feature gets the error page, never its form again.
 		return err
 	}
 	d.Error = ae.Message

@@ -200,3 +200,32 @@ func TestSecurePortalRefusesPlainHTTPOrigins(t *testing.T) {
 		t.Error("no HSTS on a secure portal")
 	}
 }
+
+func TestHiddenFormIsNotOfferedAgainAfterAPost(t *testing.T) {
+	p := newPortal(t, selfcare.Config{})
+	p.setParam("ShowChangePin", "false")
+	form := url.Values{"currentPassword": {probePassword}, "newPin": {"80461975"},
+		"confirmPin": {"80461975"}}.Encode()
+	rec := p.send(p.h, "POST", "/ucmuser/pin", form,
+		"Content-Type", "application/x-www-form-urlencoded")
+	if rec.Code != http.StatusForbidden {
+		t.Fatalf("POST pin while hidden: %d", rec.Code)
+	}
+	if body := rec.Body.String(); strings.Contains(body, `name="newPin"`) ||
+		!strings.Contains(body, "Show Change PIN") {
+		t.Errorf("the refusal should name the parameter and offer no form:\n%.600s", body)
+	}
+}
+
+func TestPasswordHintsFollowThePolicyInForce(t *testing.T) {
+	p := newPortal(t, selfcare.Config{})
+	p.setParam("CredentialMinPasswordLength", "12")
+	body := p.get("/ucmuser/password", p.token).Body.String()
+	if !strings.Contains(body, `minlength="12"`) || !strings.Contains(body, "At least 12 characters") {
+		t.Errorf("the password page does not show the minimum of 12:\n%.800s", body)
+	}
+	body = p.get("/ucmuser/pin", p.token).Body.String()
+	if want := "8 to 128 digits"; !strings.Contains(body, want) {
+		t.Errorf("the PIN page does not say %q", want)
+	}
+}
