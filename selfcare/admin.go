@@ -51,7 +51,13 @@ func (s *Service) CreateUser(ctx context.Context, actor string, u User, password
 	}
 	checkProfileText(v, FieldFirstName, "first name", u.FirstName)
 	checkProfileText(v, FieldLastName, "last name", u.LastName)
-	checkProfileText(v, FieldLocale, "locale", u.Locale)
+	if u.Locale == "" {
+		u.Locale = DefaultLocale
+	}
+	if !validLocale(u.Locale) {
+		v.add(FieldLocale, "The locale must look like en_US: a language of 2 or 3 "+
+			"letters, then optionally _ and a region of 2 letters or 3 digits.")
+	}
 	u.Rank = rankOrDefault(u.Rank)
 	if u.Rank < acl.HighestRank || u.Rank > acl.LowestRank {
 		v.add(FieldRank, fmt.Sprintf("The user rank must be between %d and %d.",
@@ -338,6 +344,29 @@ func restate(err error, outcomes ...error) error {
 	return err
 }
 
+// DefaultLocale is the locale of a user created without one.
+const DefaultLocale = "en_US"
+
+// validLocale reports whether s is a locale name such as en, en_US or
+// es_419: a lower-case language, then an optional upper-case or numeric
+// region.
+func validLocale(s string) bool {
+	lang, region, hasRegion := strings.Cut(s, "_")
+	isLower := func(r rune) bool { return r >= 'a' && r <= 'z' }
+	isUpper := func(r rune) bool { return r >= 'A' && r <= 'Z' }
+	isDigit := func(r rune) bool { return r >= '0' && r <= '9' }
+	all := func(s string, f func(rune) bool) bool {
+		return s != "" && !strings.ContainsFunc(s, func(r rune) bool { return !f(r) })
+	}
+	if len(lang) < 2 || len(lang) > 3 || !all(lang, isLower) {
+		return false
+	}
+	if !hasRegion {
+		return true
+	}
+	return len(region) == 2 && all(region, isUpper) || len(region) == 3 && all(region, isDigit)
+}
+
 // maxProfileText bounds a user's first name, last name and locale, in
 // characters: room for real names, none for a payload.
 const maxProfileText = 64
@@ -347,14 +376,17 @@ const maxProfileText = 64
 // (escape sequences, line breaks), the Unicode line and paragraph
 // separators, or more than maxProfileText characters.
 func checkProfileText(v *ValidationError, field, what, val string) {
+	// Format characters (unicode.Cf) include the bidirectional overrides
+	// and the zero-width ones, which make a name read other than it is.
 	breaks := func(r rune) bool {
-		return unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
+		return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) ||
+			r == '\u2028' || r == '\u2029'
 	}
 	switch {
 	case !utf8.ValidString(val):
 		v.add(field, "The "+what+" holds bytes that are not text.")
 	case strings.ContainsFunc(val, breaks):
-		v.add(field, "The "+what+" must not contain control characters or line breaks.")
+		v.add(field, "The "+what+" must not contain control, format or line-break characters.")
 	case utf8.RuneCountInString(val) > maxProfileText:
 		v.add(field, fmt.Sprintf("The %s must be at most %d characters long.", what,
 			maxProfileText))

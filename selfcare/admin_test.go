@@ -13,6 +13,9 @@ import (
 	"github.com/ucselfcare/portal/selfcare"
 )
 
+const msgLocale = "The locale must look like en_US: a language of 2 or 3 letters, " +
+	"then optionally _ and a region of 2 letters or 3 digits."
+
 func TestCreateUserValidation(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -54,26 +57,26 @@ func TestCreateUserValidation(t *testing.T) {
 		// Names and locale reach terminals, logs and phone displays.
 		{name: "names and locale of 64 characters are accepted",
 			user: selfcare.User{ID: "bob", FirstName: strings.Repeat("é", 64),
-				LastName: strings.Repeat("Ø", 64), Locale: strings.Repeat("x", 64)}},
+				LastName: strings.Repeat("Ø", 64), Locale: "es_419"}},
 		{name: "names with accents, spaces and hyphens are accepted",
 			user: selfcare.User{ID: "bob", FirstName: "Zoë Anne", LastName: "O'Brien-Núñez",
 				Locale: "pt_BR"}},
 		{name: "escape sequence in the first name is refused",
 			user: selfcare.User{ID: "bob", FirstName: "\x1b[2J\x1b[31mBob"},
 			want: []selfcare.FieldError{{Field: "firstName",
-				Message: "The first name must not contain control characters or line breaks."}}},
+				Message: "The first name must not contain control, format or line-break characters."}}},
 		{name: "line break in the last name is refused",
 			user: selfcare.User{ID: "bob", LastName: "Smith\nroot logged in"},
 			want: []selfcare.FieldError{{Field: "lastName",
-				Message: "The last name must not contain control characters or line breaks."}}},
+				Message: "The last name must not contain control, format or line-break characters."}}},
 		{name: "Unicode line separator in the first name is refused",
 			user: selfcare.User{ID: "bob", FirstName: "Bob\u2028Smith"},
 			want: []selfcare.FieldError{{Field: "firstName",
-				Message: "The first name must not contain control characters or line breaks."}}},
+				Message: "The first name must not contain control, format or line-break characters."}}},
 		{name: "carriage return in the locale is refused",
 			user: selfcare.User{ID: "bob", Locale: "en_US\r"},
 			want: []selfcare.FieldError{{Field: "locale",
-				Message: "The locale must not contain control characters or line breaks."}}},
+				Message: msgLocale}}},
 		{name: "65-character first name is refused",
 			user: selfcare.User{ID: "bob", FirstName: strings.Repeat("é", 65)},
 			want: []selfcare.FieldError{{Field: "firstName",
@@ -81,7 +84,19 @@ func TestCreateUserValidation(t *testing.T) {
 		{name: "65-character locale is refused",
 			user: selfcare.User{ID: "bob", Locale: strings.Repeat("x", 65)},
 			want: []selfcare.FieldError{{Field: "locale",
-				Message: "The locale must be at most 64 characters long."}}},
+				Message: msgLocale}}},
+		{name: "locale with markup is refused",
+			user: selfcare.User{ID: "bob", Locale: "xx_<>"},
+			want: []selfcare.FieldError{{Field: "locale", Message: msgLocale}}},
+		{name: "empty locale becomes the default", user: selfcare.User{ID: "bob"}},
+		{name: "right-to-left override in the first name is refused",
+			user: selfcare.User{ID: "bob", FirstName: "\u202eevil"},
+			want: []selfcare.FieldError{{Field: "firstName",
+				Message: "The first name must not contain control, format or line-break characters."}}},
+		{name: "zero-width space in the last name is refused",
+			user: selfcare.User{ID: "bob", LastName: "Sm\u200bith"},
+			want: []selfcare.FieldError{{Field: "lastName",
+				Message: "The last name must not contain control, format or line-break characters."}}},
 		{name: "last name that is not UTF-8 is refused",
 			user: selfcare.User{ID: "bob", LastName: "M\xffller"},
 			want: []selfcare.FieldError{{Field: "lastName",
@@ -90,11 +105,10 @@ func TestCreateUserValidation(t *testing.T) {
 			user: selfcare.User{ID: "bob", FirstName: "\x00", LastName: "\t", Locale: "\x7f"},
 			want: []selfcare.FieldError{
 				{Field: "firstName",
-					Message: "The first name must not contain control characters or line breaks."},
+					Message: "The first name must not contain control, format or line-break characters."},
 				{Field: "lastName",
-					Message: "The last name must not contain control characters or line breaks."},
-				{Field: "locale",
-					Message: "The locale must not contain control characters or line breaks."}}},
+					Message: "The last name must not contain control, format or line-break characters."},
+				{Field: "locale", Message: msgLocale}}},
 		{name: "trivial PIN is refused", user: selfcare.User{ID: "bob"}, pin: "11111111",
 			want: []selfcare.FieldError{
 				{Field: "pin", Message: msgPINRun}, {Field: "pin", Message: msgPINDistinct}}},

@@ -232,6 +232,16 @@ func newHasher(p HashParams, rand io.Reader, slots int, wait time.Duration) *has
 // acquire waits for a hashing slot. It returns ErrBusy when ctx ends or the
 // wait bound passes first; the caller must call the returned release.
 func (h *hasher) acquire(ctx context.Context) (release func(), err error) {
+	release = func() { h.sem.Release(1) }
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("%w (%w)", ErrBusy, err)
+	}
+	// A free slot is taken whatever the wait bound says: Acquire refuses
+	// once that bound has passed even when nothing holds the slot, which a
+	// slow machine can reach before the first caller gets here.
+	if h.sem.TryAcquire(1) {
+		return release, nil
+	}
 	if h.wait > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, h.wait)
@@ -240,7 +250,7 @@ func (h *hasher) acquire(ctx context.Context) (release func(), err error) {
 	if err := h.sem.Acquire(ctx, 1); err != nil {
 		return nil, fmt.Errorf("%w (%w)", ErrBusy, err)
 	}
-	return func() { h.sem.Release(1) }, nil
+	return release, nil
 }
 
 // hash returns a new PHC string for secret, holding a slot while it works.

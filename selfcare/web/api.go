@@ -100,6 +100,7 @@ func (h *Handler) apiLogin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	h.replaceSession(r)
 	h.setSessionCookie(w, tok)
 	writeJSON(w, http.StatusCreated, toMe(p))
 	return nil

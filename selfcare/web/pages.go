@@ -25,7 +25,7 @@ type pageData struct {
 	Policy selfcare.CredentialPolicy
 	// Ready lists the phones ready to activate on My Phones; ReadyNote
 	// says why they cannot be shown (onboarding.go).
-	Ready     []readyView
+	Ready     readyList
 	ReadyNote string
 	// Params holds the navigation that the parameters allow and the
 	// Extension Mobility page (params.go).
@@ -82,6 +82,7 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 			pageData{Title: "Sign in", Error: ae.Message, UserID: userID})
 		return nil
 	}
+	h.replaceSession(r)
 	h.setSessionCookie(w, tok)
 	next := h.cfg.Prefix + "phones"
 	if p.MustChangePassword() {

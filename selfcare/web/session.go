@@ -26,6 +26,17 @@ func remoteAddr(r *http.Request) string {
 	return host
 }
 
+// replaceSession ends the session that the request's cookie named, if any,
+// once a new login has succeeded: the browser is about to forget the old
+// token, and a session nobody can name any more should not stay usable.
+func (h *Handler) replaceSession(r *http.Request) {
+	if old := h.sessionToken(r); old != "" {
+		if err := h.svc.Logout(r.Context(), old); err != nil {
+			h.log.Warn("ending the replaced session", "err", err)
+		}
+	}
+}
+
 func (h *Handler) setSessionCookie(w http.ResponseWriter, token string) {
 	path := h.cfg.Prefix
 	if h.cfg.Secure {

@@ -123,7 +123,7 @@ func (h *Handler) routes() {
 	static, _ := fs.Sub(staticFS, "static")
 
 	h.mux.Handle("GET "+p+"static/", http.StripPrefix(p+"static/",
-		http.FileServerFS(static)))
+		noListing(http.FileServerFS(static))))
 	h.mux.Handle("GET "+p+"{$}", h.page(h.home))
 	h.mux.Handle("GET "+p+"login", h.page(h.loginPage))
 	h.mux.Handle("POST "+p+"login", h.page(h.loginSubmit))
@@ -145,6 +145,17 @@ func (h *Handler) routes() {
 	h.routesHostAlive()
 	h.routesOnboarding()
 	h.routesParams()
+}
+
+// noListing serves files but not the listing of a folder.
+func noListing(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "" || strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // secureHeaders sets the headers every response carries.

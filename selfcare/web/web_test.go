@@ -229,3 +229,22 @@ func TestPasswordHintsFollowThePolicyInForce(t *testing.T) {
 		t.Errorf("the PIN page does not say %q", want)
 	}
 }
+
+func TestLoginEndsTheSessionItReplaces(t *testing.T) {
+	p := newPortal(t, selfcare.Config{})
+	old := p.token
+	login := `{"userId":"` + probeUser + `","password":"` + probePassword + `"}`
+	if rec := p.send(p.h, "POST", "/ucmuser/api/v1/session", login); rec.Code != 201 {
+		t.Fatalf("login: %d %s", rec.Code, rec.Body)
+	}
+	if rec := p.get("/ucmuser/api/v1/me", old); rec.Code != http.StatusUnauthorized {
+		t.Errorf("the replaced session still answers: %d", rec.Code)
+	}
+}
+
+func TestStaticFolderIsNotListed(t *testing.T) {
+	p := newPortal(t, selfcare.Config{})
+	if rec := p.get("/ucmuser/static/", ""); rec.Code != http.StatusNotFound {
+		t.Errorf("static folder: %d, want 404", rec.Code)
+	}
+}
