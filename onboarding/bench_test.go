@@ -67,3 +67,29 @@ func BenchmarkRedeem(b *testing.B) { benchRedeem(b, true) }
 // BenchmarkRedeemDummy redeems codes of dummy-named phones, found by their
 // model-bound verifier and renamed on activation.
 func BenchmarkRedeemDummy(b *testing.B) { benchRedeem(b, false) }
+
+// BenchmarkReadyToActivateManyCodes is one view of a user with 10,000
+// phones awaiting activation: the view opens and audits DefaultMaxShown
+// codes, not all of them, so what remains is reading the store's list.
+func BenchmarkReadyToActivateManyCodes(b *testing.B) {
+	const phones = 10_000
+	f := newFixture(b, onboarding.Config{})
+	ctx := context.Background()
+	for i := range phones {
+		d, err := f.reg.ProvisionDevice(ctx, "admin",
+			onboarding.Provision{MAC: benchMAC(i), Model: model8845, Owner: "alice"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		f.issue(b, d.Name)
+	}
+	f.audit.take()
+	b.ReportAllocs()
+	for b.Loop() {
+		list, err := f.reg.ReadyToActivate(ctx, "alice", "192.0.2.1")
+		if err != nil || len(list.Phones) != onboarding.DefaultMaxShown {
+			b.Fatalf("ReadyToActivate: %d phones, %v", len(list.Phones), err)
+		}
+		f.audit.take()
+	}
+}

@@ -27,16 +27,24 @@
 // that redemption compares keyed hashes with [hmac.Equal] and a store can
 // find a dummy-named phone's code by its verifier. Both keys are derived
 // with HKDF from one 32-byte activation key kept outside the database
-// ([LoadOrCreateKeyFile]). A verifier is a keyed hash rather than a salted
-// password hash: a store must be able to look a code up by it, which a salt
-// prevents; without the key it says nothing (OWASP calls such a key a
-// pepper). This departs from the letter of ASVS 6.5.2 for secrets under
-// 112 bits, deliberately.
+// ([LoadOrCreateKeyFile], [LoadKeyFile]). A third derived key gives the
+// key's check value ([Sealer.KeyCheck]), which the database keeps beside
+// the codes ([KeyStore]): [VerifyKey] refuses a key other than the one that
+// sealed them with [ErrKeyMismatch], so that a lost or replaced key file is
+// noticed at once, not when every code fails to open. A verifier is a
+// keyed hash rather than a salted password hash: a store must be able to
+// look a code up by it, which a salt prevents; without the key it says
+// nothing (OWASP calls such a key a pepper). This departs from the letter
+// of ASVS 6.5.2 for secrets under 112 bits, deliberately.
 //
 // No code appears in a log line, an error or an audit event; a [Plaintext]
 // prints as "[activation code]". Every code shown (to a user, in an
 // export, to the administrator who issued it) is audited first, and not
-// shown when the audit event cannot be recorded.
+// shown when the audit event cannot be recorded; only an export to a file
+// ([Registry.ExportTo]) is audited once the file is written, so that a
+// failed one is recorded as failed, and its caller removes a file whose
+// event was lost. A user's view shows a bounded number of phones
+// (DefaultMaxShown), an expired code among them without the code.
 //
 // # Guessing
 //

@@ -22,6 +22,12 @@ var (
 	// ErrKey means that a key has the wrong size or that a key file cannot be
 	// used as it is.
 	ErrKey = errors.New("onboarding: unusable activation key")
+	// ErrKeyMismatch means that the activation key is not the one that
+	// sealed the stored codes: its check value differs from the stored one
+	// (see [VerifyKey]). Codes sealed under one key cannot be opened under
+	// another; restore the key, or discard the codes ([KeyStore.DiscardKey]).
+	ErrKeyMismatch = errors.New("onboarding: the activation key is not the one " +
+		"that sealed the stored codes")
 	// ErrSeal means that a sealed code cannot be opened: it was tampered
 	// with, sealed for another device, or sealed under another key.
 	ErrSeal = errors.New("onboarding: sealed code cannot be opened")

@@ -42,13 +42,13 @@ func Example() {
 
 	// Alice opens My Phones; the view is audited.
 	ready, err := reg.ReadyToActivate(ctx, "alice", "192.0.2.10")
-	if err != nil || len(ready) != 1 {
-		fmt.Println(len(ready), err)
+	if err != nil || len(ready.Phones) != 1 {
+		fmt.Println(len(ready.Phones), err)
 		return
 	}
-	shown := ready[0].Code.Grouped()
+	shown := ready.Phones[0].Code.Grouped()
 	fmt.Println("shown as", len(shown), "characters in groups of four")
-	fmt.Println("logged by mistake:", ready[0].Code)
+	fmt.Println("logged by mistake:", ready.Phones[0].Code)
 
 	// The phone sends its MAC, its model and the code Alice typed.
 	try := onboarding.Attempt{MAC: "00:1b:54:aa:bb:cc", Model: "Cisco 8845",

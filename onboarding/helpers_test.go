@@ -23,9 +23,10 @@ type memStore struct {
 	devices   map[string]onboarding.Device
 	codes     map[string]onboarding.Code // by device name
 	verifiers map[string]string          // verifier → device name
+	keyCheck  []byte
 }
 
-var _ onboarding.Store = (*memStore)(nil)
+var _ onboarding.KeyedStore = (*memStore)(nil)
 
 func newMemStore() *memStore {
 	return &memStore{
@@ -127,6 +128,24 @@ func (s *memStore) OutstandingCodes(_ context.Context, owner string) (
 	return out, nil
 }
 
+func (s *memStore) FirstOutstandingCodes(_ context.Context, owner string, n int) (
+	[]onboarding.DeviceCode, int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []onboarding.DeviceCode
+	total := 0
+	for _, name := range slices.Sorted(maps.Keys(s.codes)) {
+		c, d := s.codes[name], s.devices[name]
+		if c.State != onboarding.StateOutstanding || owner != "" && d.Owner != owner {
+			continue
+		}
+		if total++; len(out) < n {
+			out = append(out, onboarding.DeviceCode{Device: d, Code: copyCode(c)})
+		}
+	}
+	return out, total, nil
+}
+
 func (s *memStore) AddAttempt(_ context.Context, device string) (onboarding.Code, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -173,6 +192,40 @@ func (s *memStore) SpendCode(_ context.Context, a onboarding.Activation) error {
 	s.devices[d.Name], s.codes[d.Name] = d, c
 	s.verifiers[string(c.Verifier)] = d.Name
 	return nil
+}
+
+func (s *memStore) KeyCheck(context.Context) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.keyCheck == nil {
+		return nil, onboarding.ErrNotFound
+	}
+	return bytes.Clone(s.keyCheck), nil
+}
+
+func (s *memStore) InitKeyCheck(_ context.Context, check []byte, _ time.Time) ([]byte,
+	error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.keyCheck == nil {
+		s.keyCheck = bytes.Clone(check)
+	}
+	return bytes.Clone(s.keyCheck), nil
+}
+
+func (s *memStore) DiscardKey(_ context.Context, at time.Time) ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var released []string
+	for _, n := range slices.Sorted(maps.Keys(s.codes)) {
+		if c := s.codes[n]; c.State == onboarding.StateOutstanding {
+			c.State, c.ReleasedAt, c.Sealed = onboarding.StateReleased, at, nil
+			s.codes[n] = c
+			released = append(released, n)
+		}
+	}
+	s.keyCheck = nil
+	return released, nil
 }
 
 // clock is a settable clock, safe for concurrent use.

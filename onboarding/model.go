@@ -107,10 +107,25 @@ type ReadyCode struct {
 	Device string
 	Model  string
 	Owner  string
+	// State is StateOutstanding, with the Code; or, among a user's phones
+	// ready to activate only, StateExpired, without one, so that the user
+	// learns to ask for a new code rather than see the phone vanish.
+	State State
 	// Code is masked when printed or logged; see [Plaintext].
 	Code      Plaintext
 	IssuedAt  time.Time
 	ExpiresAt time.Time
+}
+
+// ReadyList is one view of a user's phones ready to activate, as
+// [Registry.ReadyToActivate] returns it.
+type ReadyList struct {
+	// Phones are the first phones by device name, at most the registry's
+	// MaxShown: each with its code, or with StateExpired and no code.
+	Phones []ReadyCode
+	// More counts the user's other phones awaiting activation, which the
+	// view leaves out.
+	More int
 }
 
 // Attempt is what a phone sends to redeem a code.

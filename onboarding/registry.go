@@ -36,6 +36,10 @@ const (
 	// documentation for the arithmetic.
 	DefaultGlobalLimit  = 1000
 	DefaultGlobalWindow = time.Hour
+	// DefaultMaxShown is how many phones one view of a user's phones ready
+	// to activate shows: enough for a desk, few enough that a user with
+	// thousands of codes gets a page, and audit events, of bounded size.
+	DefaultMaxShown = 20
 )
 
 // Config configures a [Registry]. Zero fields mean the Default values.
@@ -69,6 +73,9 @@ type Config struct {
 	// Auditor receives an event for every provision, issue, view, export,
 	// release and redemption; nil records nothing.
 	Auditor Auditor
+	// MaxShown is how many phones [Registry.ReadyToActivate] shows at
+	// most; the others are only counted.
+	MaxShown int
 }
 
 // Registry keeps the devices awaiting activation and their codes: it
@@ -93,6 +100,7 @@ type Registry struct {
 	globalLimit  int
 	globalWindow time.Duration
 	auditor      Auditor
+	maxShown     int
 
 	attempts, failures, throttled, activations, issued, released atomic.Uint64
 }
@@ -117,6 +125,7 @@ func New(store Store, sealer *Sealer, cfg Config) *Registry {
 		globalLimit:  limitOr(cfg.GlobalLimit, DefaultGlobalLimit),
 		globalWindow: cmp.Or(max(cfg.GlobalWindow, 0), DefaultGlobalWindow),
 		auditor:      cfg.Auditor,
+		maxShown:     cfg.MaxShown,
 	}
 	if r.now == nil {
 		r.now = time.Now
@@ -129,6 +138,9 @@ func New(store Store, sealer *Sealer, cfg Config) *Registry {
 	}
 	if r.maxFailures <= 0 {
 		r.maxFailures = DefaultMaxFailures
+	}
+	if r.maxShown <= 0 {
+		r.maxShown = DefaultMaxShown
 	}
 	if r.counter == nil {
 		r.counter = newMemCounter()
@@ -392,8 +404,9 @@ func (r *Registry) issue(ctx context.Context, actor string, d Device, action str
 	if !disclose {
 		return ReadyCode{}, nil
 	}
-	return ReadyCode{Device: d.Name, Model: d.Model, Owner: d.Owner, Code: code,
-		IssuedAt: c.IssuedAt, ExpiresAt: c.ExpiresAt}, nil
+	return ReadyCode{Device: d.Name, Model: d.Model, Owner: d.Owner,
+		State: StateOutstanding, Code: code, IssuedAt: c.IssuedAt,
+		ExpiresAt: c.ExpiresAt}, nil
 }
 
 // Release releases a device's outstanding (or expired) code: it stops
@@ -415,44 +428,77 @@ func (r *Registry) Release(ctx context.Context, actor, device string) error {
 	return nil
 }
 
-// ReadyToActivate returns the phones of userID that are ready to activate:
-// each outstanding, unexpired code of a device userID owns, opened, with its
-// expiry, ordered by device name. Each code shown is audited as viewed by
-// userID from source; a code whose event cannot be recorded is not shown,
-// and the call fails. The caller makes sure that userID is the signed-in
-// user and that the portal shows phones ready to activate.
+// ReadyToActivate returns one view of the phones of userID that are ready
+// to activate, ordered by device name: each outstanding code of a device
+// userID owns, opened, with its expiry, and each expired one without its
+// code, so that the user knows to ask for another. A view shows at most
+// MaxShown phones and counts the rest, so that neither the page nor the
+// audit trail grows with a user's codes. Each code shown is audited as
+// viewed by userID from source, one event per code; a code whose event
+// cannot be recorded is not shown, and the call fails. The caller makes
+// sure that userID is the signed-in user and that the portal shows phones
+// ready to activate.
 func (r *Registry) ReadyToActivate(ctx context.Context, userID, source string) (
-	[]ReadyCode, error) {
+	ReadyList, error) {
 	if checkOwner(userID) != nil {
-		return nil, fmt.Errorf("%w: user ID", ErrInvalid)
+		return ReadyList{}, fmt.Errorf("%w: user ID", ErrInvalid)
 	}
-	dcs, err := r.store.OutstandingCodes(ctx, userID)
+	dcs, total, err := r.store.FirstOutstandingCodes(ctx, userID, r.maxShown)
 	if err != nil {
-		return nil, fmt.Errorf("onboarding: phones ready to activate: %w", err)
+		return ReadyList{}, fmt.Errorf("onboarding: phones ready to activate: %w", err)
 	}
-	out, err := r.open(ctx, dcs, userID)
-	if err != nil {
-		return nil, err
+	slices.SortFunc(dcs, func(a, b DeviceCode) int {
+		return cmp.Compare(a.Device.Name, b.Device.Name)
+	})
+
+	// The owner is checked again, as in open, for a store that ignored it.
+	now := r.now()
+	list := ReadyList{More: max(total-len(dcs), 0)}
+	for _, dc := range dcs {
+		d, c := dc.Device, dc.Code
+		st := c.StateAt(now)
+		if d.Owner != userID || c.Device != d.Name ||
+			st != StateOutstanding && st != StateExpired {
+			continue
+		}
+		if len(list.Phones) == r.maxShown {
+			list.More++
+			continue
+		}
+		rc := ReadyCode{Device: d.Name, Model: d.Model, Owner: d.Owner, State: st,
+			IssuedAt: c.IssuedAt, ExpiresAt: c.ExpiresAt}
+		if st == StateOutstanding {
+			if rc.Code, err = r.sealer.Open(c.Sealed, d.Name); err != nil {
+				// Not shown, so counted among the others.
+				r.log.ErrorContext(ctx, "onboarding: stored code cannot be opened; "+
+					"replace it", "device", d.Name, "err", err)
+				list.More++
+				continue
+			}
+		}
+		list.Phones = append(list.Phones, rc)
 	}
-	for _, rc := range out {
+
+	for _, rc := range list.Phones {
+		if rc.State != StateOutstanding {
+			continue
+		}
 		err := r.auditDisclosure(ctx, Event{Actor: userID, Action: ActionView,
 			Device: rc.Device, Outcome: OutcomeOK, Source: source})
 		if err != nil {
-			return nil, err
+			return ReadyList{}, err
 		}
 	}
-	return out, nil
+	return list, nil
 }
 
 // Export returns every outstanding, unexpired code with its device and
 // owner, for an administrator to hand out (see [WriteCSV]). The export is
-// audited first, and nothing is returned if that fails.
+// audited first, and nothing is returned if that fails: this suits an
+// answer that cannot be taken back once sent. Use [Registry.ExportTo] for
+// a file.
 func (r *Registry) Export(ctx context.Context, actor string) ([]ReadyCode, error) {
-	dcs, err := r.store.OutstandingCodes(ctx, "")
-	if err != nil {
-		return nil, fmt.Errorf("onboarding: export: %w", err)
-	}
-	out, err := r.open(ctx, dcs, "")
+	out, err := r.outstanding(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -462,6 +508,40 @@ func (r *Registry) Export(ctx context.Context, actor string) ([]ReadyCode, error
 		return nil, err
 	}
 	return out, nil
+}
+
+// ExportTo hands every outstanding, unexpired code to deliver, which puts
+// them where the administrator asked, such as a file, and audits the
+// export once deliver has returned: as done when it returned nil, and as
+// failed, with its error, otherwise. So the trail never says that codes
+// were exported when they were not. It returns deliver's error; or, when
+// the event of a delivery that worked cannot be recorded, that error, and
+// the caller must then take back what deliver did (remove the file), so
+// that no code is disclosed without a trace.
+func (r *Registry) ExportTo(ctx context.Context, actor string,
+	deliver func([]ReadyCode) error) error {
+	out, err := r.outstanding(ctx)
+	if err != nil {
+		return err
+	}
+	e := Event{Actor: actor, Action: ActionExport, Outcome: OutcomeOK,
+		Detail: fmt.Sprintf("%d outstanding codes", len(out))}
+	if derr := deliver(out); derr != nil {
+		e.Outcome = OutcomeFailed
+		e.Detail += fmt.Sprintf(", not delivered: %v", derr)
+		r.audit(ctx, e)
+		return fmt.Errorf("onboarding: export: %w", derr)
+	}
+	return r.auditDisclosure(ctx, e)
+}
+
+// outstanding returns every outstanding, unexpired code, opened.
+func (r *Registry) outstanding(ctx context.Context) ([]ReadyCode, error) {
+	dcs, err := r.store.OutstandingCodes(ctx, "")
+	if err != nil {
+		return nil, fmt.Errorf("onboarding: export: %w", err)
+	}
+	return r.open(ctx, dcs, "")
 }
 
 // open opens the unexpired codes of dcs owned by owner (any owner when
@@ -485,7 +565,8 @@ func (r *Registry) open(ctx context.Context, dcs []DeviceCode, owner string) (
 			continue
 		}
 		out = append(out, ReadyCode{Device: d.Name, Model: d.Model, Owner: d.Owner,
-			Code: code, IssuedAt: c.IssuedAt, ExpiresAt: c.ExpiresAt})
+			State: StateOutstanding, Code: code, IssuedAt: c.IssuedAt,
+			ExpiresAt: c.ExpiresAt})
 	}
 	slices.SortFunc(out, func(a, b ReadyCode) int { return cmp.Compare(a.Device, b.Device) })
 	return out, nil

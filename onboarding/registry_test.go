@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"strings"
@@ -174,6 +175,11 @@ func (s ownerStore) OutstandingCodes(ctx context.Context, _ string) (
 	return s.memStore.OutstandingCodes(ctx, "")
 }
 
+func (s ownerStore) FirstOutstandingCodes(ctx context.Context, _ string, n int) (
+	[]onboarding.DeviceCode, int, error) {
+	return s.memStore.FirstOutstandingCodes(ctx, "", n)
+}
+
 func TestReadyToActivate(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, onboarding.Config{})
@@ -189,12 +195,15 @@ func TestReadyToActivate(t *testing.T) {
 
 	list := func(t *testing.T, r *onboarding.Registry, user string) []string {
 		t.Helper()
-		rcs, err := r.ReadyToActivate(ctx, user, "198.51.100.7")
+		list, err := r.ReadyToActivate(ctx, user, "198.51.100.7")
 		if err != nil {
 			t.Fatalf("ReadyToActivate(%q): %v", user, err)
 		}
 		var names []string
-		for _, rc := range rcs {
+		for _, rc := range list.Phones {
+			if rc.State != onboarding.StateOutstanding {
+				continue
+			}
 			want := codes[rc.Device]
 			if rc.Code != want.Code || !rc.ExpiresAt.Equal(want.ExpiresAt) || rc.Owner != user {
 				t.Errorf("%s: code or expiry differs from the one issued, or owner %q",
@@ -239,31 +248,95 @@ func TestReadyToActivate(t *testing.T) {
 			}
 		})
 	t.Run("an empty user ID is refused rather than listing everyone", func(t *testing.T) {
-		rcs, err := f.reg.ReadyToActivate(ctx, "", "")
-		if !errors.Is(err, onboarding.ErrInvalid) || rcs != nil {
-			t.Errorf("ReadyToActivate(\"\") = %d codes, %v; want ErrInvalid", len(rcs), err)
+		list, err := f.reg.ReadyToActivate(ctx, "", "")
+		if !errors.Is(err, onboarding.ErrInvalid) || list.Phones != nil {
+			t.Errorf("ReadyToActivate(\"\") = %d codes, %v; want ErrInvalid",
+				len(list.Phones), err)
 		}
 	})
 	t.Run("nothing is shown when the view cannot be audited", func(t *testing.T) {
 		f.audit.fail = errAuditDown
 		defer func() { f.audit.fail = nil }()
-		rcs, err := f.reg.ReadyToActivate(ctx, "alice", "")
-		if !errors.Is(err, errAuditDown) || rcs != nil {
-			t.Errorf("ReadyToActivate = %d codes, %v; want the audit error", len(rcs), err)
+		list, err := f.reg.ReadyToActivate(ctx, "alice", "")
+		if !errors.Is(err, errAuditDown) || list.Phones != nil {
+			t.Errorf("ReadyToActivate = %d codes, %v; want the audit error",
+				len(list.Phones), err)
 		}
 	})
-	t.Run("released and expired codes are not listed", func(t *testing.T) {
-		if err := f.reg.Release(ctx, "admin", aliceMAC.Name); err != nil {
-			t.Fatal(err)
+	t.Run("a released code is not listed, an expired one is listed without its code",
+		func(t *testing.T) {
+			if err := f.reg.Release(ctx, "admin", aliceMAC.Name); err != nil {
+				t.Fatal(err)
+			}
+			if got := list(t, f.reg, "alice"); !cmp.Equal(got, []string{aliceDummy.Name}) {
+				t.Errorf("after release alice sees %v", got)
+			}
+			f.audit.take()
+			f.clock.Advance(onboarding.DefaultTTL)
+			got, err := f.reg.ReadyToActivate(ctx, "alice", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := onboarding.ReadyList{Phones: []onboarding.ReadyCode{{
+				Device: aliceDummy.Name, Model: aliceDummy.Model, Owner: "alice",
+				State: onboarding.StateExpired, IssuedAt: codes[aliceDummy.Name].IssuedAt,
+				ExpiresAt: codes[aliceDummy.Name].ExpiresAt}}}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("after expiry (-want +got):\n%s", diff)
+			}
+			if es := f.audit.take(); len(es) != 0 {
+				t.Errorf("an expired code, which is not shown, was audited as viewed:%s",
+					describe(es))
+			}
+		})
+}
+
+func TestReadyToActivateShowsABoundedView(t *testing.T) {
+	ctx := context.Background()
+	const shown, total = 3, 7
+	f := newFixture(t, onboarding.Config{MaxShown: shown})
+	var names []string
+	for i := range total {
+		d := f.provision(t, "alice", model8845, fmt.Sprintf("001B5400%04X", i+1))
+		f.issue(t, d.Name)
+		names = append(names, d.Name)
+	}
+	f.audit.take()
+
+	list, err := f.reg.ReadyToActivate(ctx, "alice", "198.51.100.7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, rc := range list.Phones {
+		got = append(got, rc.Device)
+	}
+	if diff := cmp.Diff(names[:shown], got); diff != "" || list.More != total-shown {
+		t.Errorf("view shows (-want +got):\n%s\nand %d more, want %d", diff, list.More,
+			total-shown)
+	}
+	es := f.audit.take()
+	if len(es) != shown {
+		t.Fatalf("%d view events, want one per code shown (%d):%s", len(es), shown,
+			describe(es))
+	}
+	for i, e := range es {
+		if e.Device != names[i] || e.Action != onboarding.ActionView {
+			t.Errorf("event %d: %+v, want a view of %s", i, e, names[i])
 		}
-		if got := list(t, f.reg, "alice"); !cmp.Equal(got, []string{aliceDummy.Name}) {
-			t.Errorf("after release alice sees %v", got)
-		}
-		f.clock.Advance(onboarding.DefaultTTL)
-		if got := list(t, f.reg, "alice"); len(got) != 0 {
-			t.Errorf("after expiry alice sees %v", got)
-		}
-	})
+	}
+
+	// The default bound applies to a registry configured without one.
+	f = newFixture(t, onboarding.Config{})
+	for i := range onboarding.DefaultMaxShown + 1 {
+		d := f.provision(t, "alice", model8845, fmt.Sprintf("001B5400%04X", i+1))
+		f.issue(t, d.Name)
+	}
+	list, err = f.reg.ReadyToActivate(ctx, "alice", "")
+	if err != nil || len(list.Phones) != onboarding.DefaultMaxShown || list.More != 1 {
+		t.Errorf("default view: %d phones and %d more, %v; want %d and 1",
+			len(list.Phones), list.More, err, onboarding.DefaultMaxShown)
+	}
 }
 
 func TestIssueReplaceRelease(t *testing.T) {
@@ -446,6 +519,63 @@ func TestExport(t *testing.T) {
 	f.audit.fail = errAuditDown
 	if rows, err := f.reg.Export(ctx, "admin"); !errors.Is(err, errAuditDown) || rows != nil {
 		t.Errorf("Export without audit = %d rows, %v; want the audit error", len(rows), err)
+	}
+}
+
+func TestExportTo(t *testing.T) {
+	ctx := context.Background()
+	errDisk := errors.New("disk full")
+	tests := []struct {
+		name        string
+		deliver     error
+		auditDown   bool
+		wantErr     error
+		wantOutcome string // of the one export event; "" for none
+		wantDetail  string
+	}{
+		{"a delivered export is audited as done", nil, false, nil,
+			onboarding.OutcomeOK, "1 outstanding codes"},
+		{"a failed delivery is audited as failed, with its cause", errDisk, false, errDisk,
+			onboarding.OutcomeFailed, "1 outstanding codes, not delivered: disk full"},
+		{"a delivery whose event is lost fails, for the caller to take it back", nil,
+			true, errAuditDown, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, onboarding.Config{})
+			d := f.provision(t, "alice", model8845, macAlice)
+			rc := f.issue(t, d.Name)
+			f.audit.take()
+			if tt.auditDown {
+				f.audit.fail = errAuditDown
+			}
+
+			var got []onboarding.ReadyCode
+			err := f.reg.ExportTo(ctx, "admin", func(rows []onboarding.ReadyCode) error {
+				// Nothing is audited before the delivery is over.
+				if es := f.audit.take(); len(es) != 0 {
+					t.Errorf("audited before delivery:%s", describe(es))
+				}
+				got = rows
+				return tt.deliver
+			})
+			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
+				t.Errorf("ExportTo: %v, want %v", err, tt.wantErr)
+			}
+			if diff := cmp.Diff([]onboarding.ReadyCode{rc}, got); diff != "" {
+				t.Errorf("delivered (-want +got):\n%s", diff)
+			}
+			es := f.audit.take()
+			switch {
+			case tt.wantOutcome == "" && len(es) != 0:
+				t.Errorf("audit:%s, want nothing", describe(es))
+			case tt.wantOutcome != "" && (len(es) != 1 || es[0].Action !=
+				onboarding.ActionExport || es[0].Outcome != tt.wantOutcome ||
+				es[0].Detail != tt.wantDetail):
+				t.Errorf("audit:%s, want one %s event %q", describe(es), tt.wantOutcome,
+					tt.wantDetail)
+			}
+		})
 	}
 }
 

@@ -33,6 +33,7 @@ const sealVersion byte = 1
 const (
 	infoSeal     = "ucselfcare onboarding v1: seal"
 	infoVerifier = "ucselfcare onboarding v1: verifier"
+	infoCheck    = "ucselfcare onboarding v1: key check"
 )
 
 // Sealer keeps activation codes unreadable at rest and checks codes without
@@ -48,6 +49,7 @@ const (
 type Sealer struct {
 	aead        cipher.AEAD
 	verifierKey []byte
+	check       []byte
 }
 
 // NewSealer returns a Sealer for a [KeySize]-byte activation key, or
@@ -66,6 +68,10 @@ func NewSealer(key []byte) (*Sealer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("onboarding: deriving keys: %w", err)
 	}
+	chk, err := hkdf.Key(sha256.New, key, nil, infoCheck, 32)
+	if err != nil {
+		return nil, fmt.Errorf("onboarding: deriving keys: %w", err)
+	}
 	block, err := aes.NewCipher(enc)
 	if err != nil {
 		return nil, fmt.Errorf("onboarding: %w", err)
@@ -76,7 +82,7 @@ func NewSealer(key []byte) (*Sealer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("onboarding: %w", err)
 	}
-	return &Sealer{aead: aead, verifierKey: ver}, nil
+	return &Sealer{aead: aead, verifierKey: ver, check: keyCheck(chk)}, nil
 }
 
 // sealAD is the associated data of a seal: the format version and the
@@ -208,6 +214,11 @@ func LoadOrCreateKeyFile(path string) (key []byte, created bool, err error) {
 	}
 	return key, true, nil
 }
+
+// LoadKeyFile returns the activation key kept in the file at path, which
+// must exist and be private as for [LoadOrCreateKeyFile]; it never makes
+// one. A missing file is an error matching [fs.ErrNotExist].
+func LoadKeyFile(path string) ([]byte, error) { return readKeyFile(path) }
 
 // readKeyFile reads and checks a key file.
 func readKeyFile(path string) ([]byte, error) {

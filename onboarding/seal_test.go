@@ -3,6 +3,7 @@ package onboarding_test
 import (
 	"bytes"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -242,4 +243,23 @@ func TestLoadOrCreateKeyFile(t *testing.T) {
 			t.Errorf("%d calls say they created the key, want 1", creators)
 		}
 	})
+}
+
+func TestLoadKeyFileNeverCreates(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "activation.key")
+	if _, err := onboarding.LoadKeyFile(missing); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("LoadKeyFile of a missing file: %v, want fs.ErrNotExist", err)
+	}
+	if _, err := os.Stat(missing); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("LoadKeyFile made a key file: %v", err)
+	}
+	key, _, err := onboarding.LoadOrCreateKeyFile(missing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := onboarding.LoadKeyFile(missing)
+	if err != nil || !bytes.Equal(got, key) {
+		t.Errorf("LoadKeyFile = %v; want the key written", err)
+	}
 }

@@ -35,6 +35,12 @@ type Store interface {
 	// ones included) with their devices, of the devices of owner, or of
 	// every device when owner is empty, ordered by device name.
 	OutstandingCodes(ctx context.Context, owner string) ([]DeviceCode, error)
+	// FirstOutstandingCodes returns the first n of the codes that
+	// OutstandingCodes returns for owner, who is never empty, and how many
+	// it returns in all, so that a view of a user with thousands of codes
+	// reads only what it shows.
+	FirstOutstandingCodes(ctx context.Context, owner string, n int) ([]DeviceCode, int,
+		error)
 
 	// AddAttempt adds one to Attempts of the device's code, atomically, if
 	// the code is stored as StateOutstanding (expired or not), and returns

@@ -25,7 +25,7 @@ func TestCacheFollowsTheStore(t *testing.T) {
 	ctx := context.Background()
 	store := newMemStore()
 	cl := testCluster(t)
-	if err := store.SetServers(ctx, cl.Servers()); err != nil {
+	if err := store.SetServers(ctx, store.current(), cl.Servers()); err != nil {
 		t.Fatal(err)
 	}
 	c := params.NewCache(store, params.CacheConfig{})
@@ -39,7 +39,7 @@ func TestCacheFollowsTheStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := store.UpdateParams(ctx, plan); err != nil {
+	if err := store.UpdateParams(ctx, store.current(), plan); err != nil {
 		t.Fatal(err)
 	}
 	if !c.Features().ChangePIN {
@@ -64,7 +64,7 @@ func TestCacheFollowsTheStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := store.SetServers(ctx, next.Servers()); err != nil {
+	if err := store.SetServers(ctx, store.current(), next.Servers()); err != nil {
 		t.Fatal(err)
 	}
 	syncCache(t, c)
@@ -76,7 +76,7 @@ func TestCacheFollowsTheStore(t *testing.T) {
 func TestCacheKeepsTheSnapshotOnStoreErrors(t *testing.T) {
 	ctx := context.Background()
 	store := newMemStore()
-	if err := store.UpdateParams(ctx, []params.Change{
+	if err := store.UpdateParams(ctx, store.current(), []params.Change{
 		{Key: params.KeyShowRingSettings, New: "true"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestCacheLogsRefusedStoredValues(t *testing.T) {
 	store.setRaw(params.KeyActivationTTL, "9999")
 	store.setRaw(params.KeyShowCallForwarding, "cfa-only")
 	// Servers that are not a cluster: two publishers.
-	if err := store.SetServers(ctx, []params.Server{
+	if err := store.SetServers(ctx, store.current(), []params.Server{
 		{Name: "a", Publisher: true}, {Name: "b", Publisher: true}}); err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +167,7 @@ func TestCacheConcurrentSync(t *testing.T) {
 		if i%2 == 1 {
 			val = "true"
 		}
-		if err := store.UpdateParams(ctx, []params.Change{
+		if err := store.UpdateParams(ctx, store.current(), []params.Change{
 			{Key: params.KeyShowRingSettings, New: val}}); err != nil {
 			t.Fatal(err)
 		}
@@ -193,19 +193,20 @@ func TestMemStoreProfiles(t *testing.T) {
 	if err := p.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PutProfile(ctx, p); err != nil {
-		t.Fatal(err)
+	if old, replaced, err := s.PutProfile(ctx, p); err != nil || replaced ||
+		old != (params.UserProfile{}) {
+		t.Fatalf("PutProfile of a new profile = %+v, %t, %v", old, replaced, err)
 	}
 	if got, err := s.Profile(ctx, "Jabber"); err != nil || got != p {
 		t.Errorf("Profile = %+v, %v", got, err)
 	}
 	s.assigned["Jabber"] = true
-	if err := s.DeleteProfile(ctx, "Jabber"); !errors.Is(err, params.ErrInUse) {
+	if _, err := s.DeleteProfile(ctx, "Jabber"); !errors.Is(err, params.ErrInUse) {
 		t.Errorf("DeleteProfile of an assigned profile = %v, want ErrInUse", err)
 	}
 	delete(s.assigned, "Jabber")
-	if err := s.DeleteProfile(ctx, "Jabber"); err != nil {
-		t.Fatal(err)
+	if old, err := s.DeleteProfile(ctx, "Jabber"); err != nil || old != p {
+		t.Fatalf("DeleteProfile = %+v, %v; want what it deleted", old, err)
 	}
 	if _, err := s.Profile(ctx, "Jabber"); !errors.Is(err, params.ErrNotFound) {
 		t.Errorf("Profile after delete = %v, want ErrNotFound", err)

@@ -3,8 +3,11 @@ package params
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // MaxServerNameLen is the longest server name: the length of a DNS name.
@@ -42,15 +45,17 @@ func NewCluster(servers ...Server) (Cluster, error) {
 		for _, t := range servers[:i] {
 			if strings.EqualFold(s.Name, t.Name) {
 				errs = append(errs, fieldError("Name", "Server name", s.Name,
-					"a name no other server has", "duplicate"))
+					"a name that no other server has, ignoring letter case",
+					fmt.Sprintf("the server %s has the same name", QuoteValue(t.Name))))
 				break
 			}
 		}
 	}
 	if len(servers) > 0 && pubs != 1 {
-		errs = append(errs, fieldError("Publisher", "Publisher",
-			fmt.Sprintf("%d publishers", pubs), "exactly one publisher",
-			"a cluster has one publisher"))
+		errs = append(errs, fieldError("Publisher", "Number of publishers",
+			strconv.Itoa(pubs), "1 (the first server added is the publisher; to move "+
+				"the role, make another server the publisher)",
+			"a cluster with servers has exactly one publisher"))
 	}
 	if len(errs) > 0 {
 		return Cluster{}, errors.Join(errs...)
@@ -62,38 +67,84 @@ func NewCluster(servers ...Server) (Cluster, error) {
 	return c, nil
 }
 
-// ValidateServerName checks a server name: 1 to 253 characters among
-// letters, digits, '.', '-', '_' and ':' (for IPv6 addresses), with at least
-// one letter or digit, and not [ServerNone], which the Self Care Portal
-// Default Server parameter keeps for "no server". The error is a
-// [*ValidationError].
+// serverNameRule is what [ValidateServerName] allows, for messages.
+const serverNameRule = "a DNS name of at most 253 characters (labels of letters, " +
+	"digits and inner hyphens, 1 to 63 long, joined by single dots) or an IP " +
+	"address, not None"
+
+// ValidateServerName checks a server name: an IPv4 or IPv6 address, or a
+// DNS host name of at most 253 characters made of labels of 1 to 63 ASCII
+// letters, digits and hyphens, not starting or ending with a hyphen, joined
+// by single dots, whose last label is not all digits (that would be a
+// mistyped address). Underscores are allowed inside labels, as some sites
+// name hosts with them. [ServerNone], which the Self Care Portal Default
+// Server parameter keeps for "no server", is refused in any letter case.
+// The error is a [*ValidationError].
+//
+// Names compare without regard to letter case, as DNS does; see [Cluster].
 func ValidateServerName(name string) error {
-	const rule = "1 to 253 letters, digits, '.', '-', '_' or ':', not None"
 	refuse := func(reason string) error {
-		return fieldError("Name", "Server name", name, rule, reason)
+		return fieldError("Name", "Server name", name, serverNameRule, reason)
 	}
 	switch {
 	case name == "":
-		return refuse("empty")
-	case len(name) > MaxServerNameLen:
-		return refuse("too long")
+		return refuse("it is empty")
+	case utf8.RuneCountInString(name) > MaxServerNameLen:
+		return refuse(fmt.Sprintf("it is longer than %d characters", MaxServerNameLen))
 	case strings.EqualFold(name, ServerNone):
-		return refuse("reserved")
+		return refuse("None is kept for the parameter's \"no server\"")
 	}
-	alnum := false
-	for i := 0; i < len(name); i++ {
-		switch c := name[i]; {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-			alnum = true
-		case c == '.', c == '-', c == '_', c == ':':
-		default:
-			return refuse("character not allowed")
+	if strings.Contains(name, ":") {
+		// Only an IPv6 address has colons; a zone (%eth0) means nothing
+		// to a client elsewhere.
+		if a, err := netip.ParseAddr(name); err == nil && a.Is6() && a.Zone() == "" {
+			return nil
+		}
+		return refuse("it has a colon but is not an IPv6 address")
+	}
+	if a, err := netip.ParseAddr(name); err == nil && a.Is4() {
+		return nil
+	}
+	labels := strings.Split(name, ".")
+	for _, l := range labels {
+		if reason := checkLabel(l); reason != "" {
+			return refuse(reason)
 		}
 	}
-	if !alnum {
-		return refuse("no letter or digit")
+	if asciiDigits(labels[len(labels)-1]) {
+		return refuse("it is not an IPv4 address, and a DNS name does not end " +
+			"with a label of digits only")
 	}
 	return nil
+}
+
+// checkLabel says why l is not a label of a DNS host name, or "".
+func checkLabel(l string) string {
+	switch {
+	case l == "":
+		return "it has an empty label (a leading, trailing or doubled dot)"
+	case len(l) > 63:
+		return "it has a label longer than 63 characters"
+	case l[0] == '-' || l[len(l)-1] == '-':
+		return "a label starts or ends with a hyphen"
+	}
+	for i := 0; i < len(l); i++ {
+		switch c := l[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
+			c == '-', c == '_':
+		default:
+			return fmt.Sprintf("it contains %s, which a DNS name does not allow",
+				QuoteValue(string(firstRune(l[i:]))))
+		}
+	}
+	return ""
+}
+
+// firstRune returns the first character of s, or the replacement
+// character for an invalid byte.
+func firstRune(s string) rune {
+	r, _ := utf8.DecodeRuneInString(s)
+	return r
 }
 
 // Servers returns the servers sorted by name. The slice is a copy.
@@ -123,15 +174,18 @@ func (c Cluster) Publisher() (Server, bool) {
 	return Server{}, false
 }
 
-// With returns the cluster with s added, or replacing the server of the
-// same name (ignoring case). A publisher s takes the role from the former
-// publisher. The first server must be the publisher, and the publisher
-// cannot be demoted except by promoting another: errors are those of
-// [NewCluster].
+// With returns the cluster with s added, or with the server of the same
+// name changed to s's role. Names compare without regard to letter case
+// and keep the spelling first given: s.Name in other case changes no name,
+// so that a parameter naming the server keeps naming it as stored. A
+// publisher s takes the role from the former publisher. The first server
+// must be the publisher, and the publisher cannot be demoted except by
+// promoting another: errors are those of [NewCluster].
 func (c Cluster) With(s Server) (Cluster, error) {
 	out := make([]Server, 0, len(c.servers)+1)
 	for _, t := range c.servers {
 		if strings.EqualFold(t.Name, s.Name) {
+			s.Name = t.Name
 			continue
 		}
 		if s.Publisher {
@@ -142,18 +196,51 @@ func (c Cluster) With(s Server) (Cluster, error) {
 	return NewCluster(append(out, s)...)
 }
 
-// Without returns the cluster without the named server. It returns an
-// error matching [ErrNotFound] when there is no such server, and a
-// [*ValidationError] when it is the publisher and other servers remain:
-// promote another server first.
+// Equal reports whether c and d have the same servers, spelled alike, with
+// the same publisher.
+func (c Cluster) Equal(d Cluster) bool { return slices.Equal(c.servers, d.servers) }
+
+// Without returns the cluster without the named server. It returns a
+// [*NotFoundError] when there is no such server, and a [*ValidationError]
+// when it is the publisher and other servers remain: promote another
+// server first. [PlanRemoveServer] also minds the parameters.
 func (c Cluster) Without(name string) (Cluster, error) {
 	i := slices.IndexFunc(c.servers, func(s Server) bool {
 		return strings.EqualFold(s.Name, name)
 	})
 	if i < 0 {
-		return c, fmt.Errorf("params: server %s: %w", quoteShort(name), ErrNotFound)
+		return c, &NotFoundError{Thing: ThingServer, Name: name}
 	}
 	return NewCluster(slices.Delete(slices.Clone(c.servers), i, i+1)...)
+}
+
+// PlanRemoveServer returns the cluster without the named server and the
+// server as c spells it. It refuses, with an [*InUseError], the server
+// that Self Care Portal Default Server names in v, and the publisher while
+// other servers remain; an unknown server yields a [*NotFoundError].
+//
+// The check reads v and c, a snapshot; a caller storing the result must
+// store it only if neither changed meanwhile (see [Store.SetServers]).
+func PlanRemoveServer(v Values, c Cluster, name string) (Cluster, Server, error) {
+	srv, ok := c.Server(name)
+	if !ok {
+		return c, Server{}, &NotFoundError{Thing: ThingServer, Name: name}
+	}
+	if strings.EqualFold(v.DefaultServerName(), srv.Name) {
+		d := lookup(KeyDefaultServer)
+		return c, srv, &InUseError{Thing: ThingServer, Name: srv.Name,
+			Reason: fmt.Sprintf("the parameter %s names it",
+				label(strconv.Quote(d.DisplayName), d.Key)),
+			Remedy:   "Set that parameter to another server or None first",
+			ParamKey: d.Key, ParamDisplayName: d.DisplayName}
+	}
+	if srv.Publisher && c.Len() > 1 {
+		return c, srv, &InUseError{Thing: ThingServer, Name: srv.Name,
+			Reason: "it is the publisher, and other servers remain",
+			Remedy: "Make another server the publisher first"}
+	}
+	next, err := c.Without(srv.Name)
+	return next, srv, err
 }
 
 // DefaultServer returns the server that clients should use for embedded

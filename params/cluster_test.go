@@ -82,14 +82,14 @@ func TestClusterWithAndWithout(t *testing.T) {
 			t.Fatalf("got %d servers, %v; original %d", got.Len(), err, c.Len())
 		}
 	})
-	t.Run("promoting_moves_the_publisher", func(t *testing.T) {
+	t.Run("promoting_moves_the_publisher_and_keeps_the_spelling", func(t *testing.T) {
 		got, err := c.With(params.Server{Name: "CUCM-SUB1.example.com", Publisher: true})
 		if err != nil {
 			t.Fatal(err)
 		}
 		want := []params.Server{
-			{Name: "CUCM-SUB1.example.com", Publisher: true},
 			{Name: "cucm-pub.example.com"},
+			{Name: "cucm-sub1.example.com", Publisher: true},
 			{Name: "cucm-sub2.example.com"},
 		}
 		if diff := cmp.Diff(want, got.Servers()); diff != "" {

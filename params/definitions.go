@@ -2,6 +2,7 @@ package params
 
 import (
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -194,6 +195,25 @@ func Lookup(key string) (Definition, bool) {
 		return Definition{}, false
 	}
 	return d.clone(), true
+}
+
+// Find returns the definition of the parameter that s names: its key
+// exactly, or else its key or display name without regard to letter
+// case, as administrators type them. Keys and display names are unique
+// in any case (the table test proves it), so the answer is never
+// ambiguous. It is what the admin tools use; stores and the typed getters
+// use the exact key.
+func Find(s string) (Definition, bool) {
+	if d := lookup(s); d != nil {
+		return d.clone(), true
+	}
+	for i := range table {
+		d := &table[i]
+		if strings.EqualFold(d.Key, s) || strings.EqualFold(d.DisplayName, s) {
+			return d.clone(), true
+		}
+	}
+	return Definition{}, false
 }
 
 // lookup returns a pointer into the table, which callers must not change.

@@ -105,14 +105,14 @@ func TestDefaultsRoundTrip(t *testing.T) {
 
 			// Through a store: set explicitly to the default, reload.
 			store := newMemStore()
-			if err := store.SetServers(ctx, cl.Servers()); err != nil {
+			if err := store.SetServers(ctx, store.current(), cl.Servers()); err != nil {
 				t.Fatal(err)
 			}
 			plan, err := def.PlanSet(d.Key, d.Default, cl)
 			if err != nil {
 				t.Fatalf("PlanSet: %v", err)
 			}
-			if err := store.UpdateParams(ctx, plan); err != nil {
+			if err := store.UpdateParams(ctx, store.current(), plan); err != nil {
 				t.Fatal(err)
 			}
 			cache := params.NewCache(store, params.CacheConfig{})

@@ -13,7 +13,10 @@
 // New values come in through [Validate], or [PlanSet] and [PlanReset], which
 // also say what else changes and give the old and new values for the audit.
 // A refused value yields a [*ValidationError] that names the parameter and
-// its allowed values.
+// its allowed values; its Message is a sentence for people. A store applies
+// a plan only at the generation it was made from (see [Store]), so that a
+// plan made from a stale snapshot is refused with [ErrConflict] and made
+// again, rather than undoing a change it never saw.
 //
 // [FeaturesOf] derives the [Features] the portal shows and accepts;
 // [Features.Check] returns a [*GateError] naming the parameter that hides a
@@ -28,7 +31,8 @@ package params
 
 import "errors"
 
-// Errors returned by the package; a [Store] returns ErrNotFound and ErrInUse.
+// Errors returned by the package; a [Store] returns ErrNotFound, ErrInUse,
+// ErrExists and ErrConflict.
 var (
 	// ErrInvalid is matched by every [*ValidationError].
 	ErrInvalid = errors.New("params: invalid value")
@@ -39,6 +43,14 @@ var (
 	ErrFeatureHidden = errors.New("params: feature hidden by a parameter")
 	// ErrNotFound reports a user profile or server that does not exist.
 	ErrNotFound = errors.New("params: not found")
-	// ErrInUse reports a user profile still assigned to a user.
+	// ErrInUse reports a user profile still assigned to a user, or a
+	// server that the cluster or a parameter still needs.
 	ErrInUse = errors.New("params: in use")
+	// ErrExists reports a user profile whose name another profile has in
+	// other letter case.
+	ErrExists = errors.New("params: name taken")
+	// ErrConflict reports a change refused because the parameters or the
+	// servers changed after it was planned; plan again from a fresh
+	// snapshot.
+	ErrConflict = errors.New("params: changed meanwhile")
 )

@@ -1,8 +1,8 @@
 package params
 
 import (
-	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -16,11 +16,12 @@ import (
 // digits. The largest value is 999:59; each parameter sets its own, lower,
 // bound (see [Definition.MaxDuration]).
 //
-// Errors match [ErrInvalid].
+// The error is a [*ValidationError], which matches [ErrInvalid].
 func ParseDuration(s string) (time.Duration, error) {
 	d, reason := parseHHMM(s)
 	if reason != "" {
-		return 0, fmt.Errorf("params: duration %q: %s: %w", s, reason, ErrInvalid)
+		return 0, &ValidationError{Key: "HHH:MM", DisplayName: "Duration", Value: s,
+			Allowed: "HHH:MM from 0:00 to 999:59", Reason: reason}
 	}
 	return d, nil
 }
@@ -45,48 +46,51 @@ func FormatDuration(d time.Duration) string {
 	return string(b)
 }
 
-// parseHHMM returns the duration, or why s is not HHH:MM.
+// parseHHMM returns the duration, or why s is not HHH:MM as a clause for
+// [ValidationError.Reason]. It looks at characters, not bytes, so that
+// digits of other scripts are refused as such rather than as too many.
 func parseHHMM(s string) (time.Duration, string) {
-	colon := -1
-	for i := 0; i < len(s); i++ {
-		if s[i] == ':' {
-			colon = i
-			break
-		}
+	hh, mm, ok := strings.Cut(s, ":")
+	switch {
+	case !ok:
+		return 0, "it is not in the form HHH:MM"
+	case strings.HasPrefix(hh, "-"):
+		return 0, "a time cannot be negative"
+	case !asciiDigits(hh):
+		return 0, "the hours must be ASCII digits 0-9"
+	case !asciiDigits(mm):
+		return 0, "the minutes must be ASCII digits 0-9"
+	case len(hh) > 3:
+		return 0, "the hours have more than three digits"
+	case len(mm) != 2:
+		return 0, "the minutes must be exactly two digits"
 	}
-	if colon < 0 {
-		return 0, "not HHH:MM"
-	}
-	hh, mm := s[:colon], s[colon+1:]
-	if len(hh) > 3 {
-		return 0, "more than three hour digits"
-	}
-	if len(mm) != 2 {
-		return 0, "minutes must be two digits"
-	}
-	h, ok := digits(hh)
-	if !ok {
-		return 0, "hours must be digits"
-	}
-	m, ok := digits(mm)
-	if !ok {
-		return 0, "minutes must be digits"
-	}
+	h, _ := digits(hh)
+	m, _ := digits(mm)
 	if m > 59 {
-		return 0, "minutes above 59"
+		return 0, "the minutes are above 59"
 	}
 	return time.Duration(h*60+m) * time.Minute, ""
 }
 
+// asciiDigits reports whether s holds nothing but ASCII digits; "" does.
+func asciiDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // digits parses s, which is short, as ASCII decimal digits; "" is 0.
 func digits(s string) (int, bool) {
+	if !asciiDigits(s) {
+		return 0, false
+	}
 	n := 0
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
+		n = n*10 + int(s[i]-'0')
 	}
 	return n, true
 }

@@ -67,7 +67,7 @@ func Example() {
 	// EMEnforceIntraClusterMaxLoginTime: false -> true (implied: true)
 	// call forward all: true
 	// busy forwarding hidden by "Show Call Forwarding" = Show Only Call Forward All
-	// Intra-cluster Maximum Login Time refused: above 168:00
+	// Intra-cluster Maximum Login Time refused: it is above 168:00
 	// own choice: 10:00 10:00
 	// without the profile option: 4:00 8:00
 	// embedded pages from: cucm-pub

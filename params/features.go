@@ -338,7 +338,7 @@ func (f Features) Check(feature Feature) error {
 			ParamKey: d.Key, ParamDisplayName: d.DisplayName, Value: d.Display(val),
 		}
 	}
-	return fmt.Errorf("params: feature %s: %w", quoteShort(string(feature)), ErrUnknown)
+	return fmt.Errorf("params: feature %s: %w", QuoteValue(string(feature)), ErrUnknown)
 }
 
 // GateError reports a feature hidden by a parameter or by the user's
@@ -354,23 +354,25 @@ type GateError struct {
 	// Value is the parameter's value as the administration shows it, e.g.
 	// "Show Only Call Forward All"; empty for a profile option.
 	Value string
-	// Profile names the user profile, when a profile option hides the
-	// feature.
-	Profile string
+	// ByProfile reports that a user profile option hides the feature;
+	// Profile names the user's profile, "" when they have none.
+	ByProfile bool
+	Profile   string
 }
 
 // Error names the feature and what hides it.
 func (e *GateError) Error() string {
-	if e.Profile != "" {
-		return fmt.Sprintf("params: %s is not offered: user profile %q does not set %q",
-			e.Title, e.Profile, e.ParamDisplayName)
+	option := label(fmt.Sprintf("%q", e.ParamDisplayName), e.ParamKey)
+	switch {
+	case e.ByProfile && e.Profile == "":
+		return fmt.Sprintf("params: not offered: %s, since the user has no user "+
+			"profile and only a profile with %s turned on offers it", e.Title, option)
+	case e.ByProfile:
+		return fmt.Sprintf("params: not offered: %s, since the user profile %s does "+
+			"not have %s turned on", e.Title, QuoteValue(e.Profile), option)
 	}
-	if e.Value == "" {
-		return fmt.Sprintf("params: %s is not offered: %q is not set",
-			e.Title, e.ParamDisplayName)
-	}
-	return fmt.Sprintf("params: %s is not offered: %q is %s",
-		e.Title, e.ParamDisplayName, e.Value)
+	return fmt.Sprintf("params: not offered: %s, since the parameter %s is %s",
+		e.Title, option, e.Value)
 }
 
 // Unwrap lets errors.Is match [ErrFeatureHidden].

@@ -209,7 +209,8 @@ func TestGateErrorMessage(t *testing.T) {
 	cl := testCluster(t)
 	v := withSet(t, params.Defaults(), cl, params.KeyShowChangePIN, "false")
 	err := params.FeaturesOf(v).Check(params.FeatureChangePIN)
-	want := `params: PIN changes is not offered: "Show Change PIN" is False`
+	want := `params: not offered: PIN changes, since the parameter "Show Change PIN" ` +
+		`(ShowChangePin) is False`
 	if err == nil || err.Error() != want {
 		t.Errorf("got  %v\nwant %s", err, want)
 	}

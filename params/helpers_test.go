@@ -74,11 +74,23 @@ func (s *memStore) Generation(context.Context) (uint64, error) {
 	return s.gen, nil
 }
 
-func (s *memStore) UpdateParams(_ context.Context, changes []params.Change) error {
+// current returns the generation, for a write that plans nothing.
+func (s *memStore) current() uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.err != nil {
+	return s.gen
+}
+
+func (s *memStore) UpdateParams(_ context.Context, gen uint64, changes []params.Change) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.err != nil:
 		return s.err
+	case len(changes) == 0:
+		return nil
+	case gen != s.gen:
+		return params.ErrConflict
 	}
 	for _, c := range changes {
 		if c.Reset {
@@ -100,41 +112,52 @@ func (s *memStore) setRaw(key, raw string) {
 	s.gen++
 }
 
-func (s *memStore) SetServers(_ context.Context, servers []params.Server) error {
+func (s *memStore) SetServers(_ context.Context, gen uint64, servers []params.Server) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.err != nil {
+	switch {
+	case s.err != nil:
 		return s.err
+	case gen != s.gen:
+		return params.ErrConflict
 	}
 	s.servers = slices.Clone(servers)
 	s.gen++
 	return nil
 }
 
-func (s *memStore) PutProfile(_ context.Context, p params.UserProfile) error {
+func (s *memStore) PutProfile(_ context.Context, p params.UserProfile) (params.UserProfile,
+	bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.err != nil {
-		return s.err
+		return params.UserProfile{}, false, s.err
 	}
+	for name := range s.profiles {
+		if name != p.Name && strings.EqualFold(name, p.Name) {
+			return params.UserProfile{}, false, params.ErrExists
+		}
+	}
+	old, replaced := s.profiles[p.Name]
 	s.profiles[p.Name] = p
-	return nil
+	return old, replaced, nil
 }
 
-func (s *memStore) DeleteProfile(_ context.Context, name string) error {
+func (s *memStore) DeleteProfile(_ context.Context, name string) (params.UserProfile, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
 	case s.err != nil:
-		return s.err
+		return params.UserProfile{}, s.err
 	case s.assigned[name]:
-		return params.ErrInUse
+		return params.UserProfile{}, params.ErrInUse
 	}
-	if _, ok := s.profiles[name]; !ok {
-		return params.ErrNotFound
+	old, ok := s.profiles[name]
+	if !ok {
+		return params.UserProfile{}, params.ErrNotFound
 	}
 	delete(s.profiles, name)
-	return nil
+	return old, nil
 }
 
 func (s *memStore) Profile(_ context.Context, name string) (params.UserProfile, error) {

@@ -2,6 +2,7 @@ package params
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -33,30 +34,50 @@ type UserProfile struct {
 }
 
 // Validate checks the profile's fields: a name of 1 to 64 characters
-// without control characters or surrounding spaces, and a description of at
-// most 128 characters without control characters. The error joins (with
-// errors.Join) a [*ValidationError] for each bad field.
+// without surrounding spaces, and a description of at most 128 characters,
+// neither with control characters nor invisible formatting characters
+// (bidirectional controls, zero-width characters and the like), which
+// would let one name pass for another. The error joins (with errors.Join)
+// a [*ValidationError] for each bad field.
+//
+// Names are unique without regard to letter case; that is the store's
+// check (see [Store.PutProfile]), since it needs every other profile.
 func (p UserProfile) Validate() error {
 	var errs []error
-	nameRule := "1 to 64 characters, no control characters, no surrounding spaces"
+	const nameRule = "1 to 64 characters, without surrounding spaces, control " +
+		"characters or invisible formatting characters, and unlike any other " +
+		"profile's name in letter case only"
+	refuseName := func(reason string) {
+		errs = append(errs, fieldError("Name", "Profile name", p.Name, nameRule, reason))
+	}
 	switch {
 	case p.Name == "":
-		errs = append(errs, fieldError("Name", "Profile name", p.Name, nameRule, "empty"))
+		refuseName("it is empty")
 	case strings.TrimSpace(p.Name) != p.Name:
 		// Two profiles that differ only by a trailing space would look
 		// the same in every list.
-		errs = append(errs, fieldError("Name", "Profile name", p.Name, nameRule,
-			"surrounding spaces"))
+		refuseName("it starts or ends with a space")
 	default:
 		if reason := checkText(p.Name, MaxProfileNameLen); reason != "" {
-			errs = append(errs, fieldError("Name", "Profile name", p.Name, nameRule, reason))
+			refuseName(reason)
 		}
 	}
 	if reason := checkText(p.Description, MaxProfileDescriptionLen); reason != "" {
 		errs = append(errs, fieldError("Description", "Profile description",
-			p.Description, "at most 128 characters, no control characters", reason))
+			p.Description, "at most 128 characters, without control characters or "+
+				"invisible formatting characters", reason))
 	}
 	return errors.Join(errs...)
+}
+
+// NameTaken returns the [*ValidationError] that refuses the profile name
+// name because the profile other has it in other letter case; a service
+// turns a store's [ErrExists] into it.
+func NameTaken(name, other string) error {
+	return fieldError("Name", "Profile name", name, "a name unlike any other "+
+		"profile's name in letter case only",
+		fmt.Sprintf("the profile %s has the same name in other letter case",
+			QuoteValue(other)))
 }
 
 func fieldError(key, name, val, allowed, reason string) error {
@@ -66,7 +87,7 @@ func fieldError(key, name, val, allowed, reason string) error {
 
 // CheckEMLoginTime returns nil when the profile lets its users set their
 // Extension Mobility maximum login time, and otherwise a [*GateError] that
-// names the profile option.
+// names the profile option, and the profile when the user has one.
 func (p UserProfile) CheckEMLoginTime() error {
 	if p.AllowEMMaxLoginTime {
 		return nil
@@ -74,7 +95,7 @@ func (p UserProfile) CheckEMLoginTime() error {
 	return &GateError{
 		Feature: FeatureEMLoginTime, Title: "the Extension Mobility login time",
 		ParamKey: ProfileOptionEMLoginTime, ParamDisplayName: profileOptionEMLoginTimeName,
-		Profile: p.Name,
+		Profile: p.Name, ByProfile: true,
 	}
 }
 
@@ -106,33 +127,42 @@ const (
 	EMChoiceNoMaximum = "none"
 )
 
-const emChoiceAllowed = `"default", "none", or HHH:MM from 0:01 to 168:00`
+// EMChoiceField is the field that carries an [EMLoginChoice] in requests
+// and forms, and that its [*ValidationError]s name.
+const EMChoiceField = "choice"
 
-// Validate checks the choice; the error is a [*ValidationError]. A custom
-// time of 0:00 is refused, since "no maximum" is its own choice.
+const (
+	emChoiceName    = "Extension Mobility maximum login time"
+	emChoiceAllowed = `"default", "none", or HHH:MM from 0:01 to 168:00`
+)
+
+func emChoiceError(val, reason string) error {
+	return fieldError(EMChoiceField, emChoiceName, val, emChoiceAllowed, reason)
+}
+
+// Validate checks the choice; the error is a [*ValidationError] naming
+// [EMChoiceField]. A custom time of 0:00 is refused, since "no maximum" is
+// its own choice.
 func (c EMLoginChoice) Validate() error {
-	refuse := func(reason string) error {
-		return fieldError("EMLoginChoice", "Extension Mobility maximum login time",
-			c.String(), emChoiceAllowed, reason)
-	}
+	refuse := func(reason string) error { return emChoiceError(c.String(), reason) }
 	switch c.Mode {
 	case EMSystemDefault, EMNoMaximum:
 		if c.Max != 0 {
-			return refuse("a time goes with a custom choice only")
+			return refuse("only a custom choice carries a time")
 		}
 		return nil
 	case EMCustom:
 		switch {
 		case c.Max <= 0:
-			return refuse("zero or negative")
+			return refuse("a custom time is at least 0:01; choose \"none\" for no maximum")
 		case c.Max > MaxLoginTime:
-			return refuse("above 168:00")
+			return refuse("it is above 168:00")
 		case c.Max%time.Minute != 0:
-			return refuse("not whole minutes")
+			return refuse("it is not whole minutes")
 		}
 		return nil
 	}
-	return refuse("unknown choice")
+	return refuse("it is no known choice")
 }
 
 // String returns "default", "none" or the custom time as H:MM: the form a
@@ -149,7 +179,8 @@ func (c EMLoginChoice) String() string {
 
 // ParseEMLoginChoice reads what [EMLoginChoice.String] writes; the empty
 // string is the system default too, as a blank per-user field is in the
-// reference. The error is a [*ValidationError].
+// reference. The error is a [*ValidationError]. Input from a person goes
+// through [ParseEMLoginChoiceInput] instead.
 func ParseEMLoginChoice(s string) (EMLoginChoice, error) {
 	switch {
 	case s == "" || strings.EqualFold(s, EMChoiceDefault):
@@ -159,14 +190,24 @@ func ParseEMLoginChoice(s string) (EMLoginChoice, error) {
 	}
 	d, reason := parseHHMM(s)
 	if reason != "" {
-		return EMLoginChoice{}, fieldError("EMLoginChoice",
-			"Extension Mobility maximum login time", s, emChoiceAllowed, reason)
+		return EMLoginChoice{}, emChoiceError(s, reason)
 	}
 	c := EMLoginChoice{Mode: EMCustom, Max: d}
 	if err := c.Validate(); err != nil {
 		return EMLoginChoice{}, err
 	}
 	return c, nil
+}
+
+// ParseEMLoginChoiceInput is [ParseEMLoginChoice] for a choice that a user
+// sends: an empty one is refused, since a request that forgot its choice
+// must not quietly reset the user's time to the system default.
+func ParseEMLoginChoiceInput(s string) (EMLoginChoice, error) {
+	if s == "" {
+		return EMLoginChoice{}, emChoiceError(s, "no choice was sent; send "+
+			"\"default\" for the system default")
+	}
+	return ParseEMLoginChoice(s)
 }
 
 // LoginLimit is an effective maximum login time; [NoLoginLimit], the zero

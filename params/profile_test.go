@@ -174,10 +174,10 @@ func TestEMLoginChoiceText(t *testing.T) {
 		{":30", params.EMLoginChoice{Mode: params.EMCustom, Max: 30 * time.Minute}, "0:30", ""},
 		{"168:00", params.EMLoginChoice{Mode: params.EMCustom, Max: params.MaxLoginTime},
 			"168:00", ""},
-		{"0:00", params.EMLoginChoice{}, "", "zero"},
+		{"0:00", params.EMLoginChoice{}, "", "at least 0:01"},
 		{"168:01", params.EMLoginChoice{}, "", "above 168:00"},
-		{"1:60", params.EMLoginChoice{}, "", "minutes above 59"},
-		{"forever", params.EMLoginChoice{}, "", "not HHH:MM"},
+		{"1:60", params.EMLoginChoice{}, "", "the minutes are above 59"},
+		{"forever", params.EMLoginChoice{}, "", "not in the form HHH:MM"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

@@ -24,7 +24,13 @@ type ValueStore interface {
 // Every method that changes a parameter value or the server list must
 // advance the generation in the same transaction. Stores keep what they are
 // given: validation is the caller's, through [Values.PlanSet],
-// [Cluster.With] and [UserProfile.Validate].
+// [Cluster.With], [PlanRemoveServer] and [UserProfile.Validate].
+//
+// Those checks read a snapshot, so UpdateParams and SetServers take the
+// generation the snapshot was loaded at and apply the change only if the
+// store is still at it, checked inside the write's transaction: a server
+// cannot disappear under a parameter that was just set to name it, and the
+// old values of a plan are the values it replaces.
 //
 // Implementations must be safe for concurrent use.
 type Store interface {
@@ -32,18 +38,28 @@ type Store interface {
 
 	// UpdateParams applies the changes of one plan in one transaction:
 	// a change with Reset removes the stored value of its key (removing a
-	// value that is not stored is not an error), any other stores New.
-	UpdateParams(ctx context.Context, changes []Change) error
+	// value that is not stored is not an error), any other stores New. It
+	// returns ErrConflict, changing nothing, when the generation is no
+	// longer gen. An empty plan changes nothing and checks nothing.
+	UpdateParams(ctx context.Context, gen uint64, changes []Change) error
 	// SetServers replaces the whole server list in one transaction, so
-	// that moving the publisher role is a single change.
-	SetServers(ctx context.Context, servers []Server) error
+	// that moving the publisher role is a single change. It returns
+	// ErrConflict, changing nothing, when the generation is no longer gen.
+	SetServers(ctx context.Context, gen uint64, servers []Server) error
 
-	// PutProfile creates or replaces the profile with p.Name.
-	PutProfile(ctx context.Context, p UserProfile) error
-	// DeleteProfile removes a profile. It returns ErrNotFound when there
-	// is no such profile, and ErrInUse when a store that also keeps users
-	// finds the profile assigned to one.
-	DeleteProfile(ctx context.Context, name string) error
+	// PutProfile creates or replaces the profile with p.Name and returns
+	// the profile it replaced, read in the same transaction, with
+	// replaced false when it created one, so that an audit of the change
+	// shows what it really replaced. It returns ErrExists when another
+	// profile has the same name in other letter case (as strings.EqualFold
+	// compares), also checked in that transaction, so that two profiles
+	// never look alike in a list.
+	PutProfile(ctx context.Context, p UserProfile) (old UserProfile, replaced bool,
+		err error)
+	// DeleteProfile removes a profile and returns it as it was. It returns
+	// ErrNotFound when there is no such profile, and ErrInUse when a store
+	// that also keeps users finds the profile assigned to one.
+	DeleteProfile(ctx context.Context, name string) (UserProfile, error)
 	// Profile returns one profile, or ErrNotFound.
 	Profile(ctx context.Context, name string) (UserProfile, error)
 	// Profiles returns every profile, ordered by name.

@@ -18,37 +18,40 @@ type ValidationError struct {
 	DisplayName string
 	// Value is the refused input.
 	Value string
-	// Allowed describes the allowed values, e.g. "an integer from 1 to 168
-	// (hours)".
+	// Allowed describes the allowed values, e.g. "a whole number from 1
+	// to 168 hours".
 	Allowed string
-	// Reason says what is wrong when Allowed alone would not, e.g.
-	// "minutes above 59"; it may be empty.
+	// Reason says what is wrong when Allowed alone would not, as a clause
+	// that can follow a colon: "the minutes are above 59". It may be
+	// empty.
 	Reason string
 }
 
-// Error names the parameter, the refused value and the allowed values.
-func (e *ValidationError) Error() string {
-	reason := e.Reason
-	if reason == "" {
-		reason = "not allowed"
+// Error is [ValidationError.Message] with the package prefix.
+func (e *ValidationError) Error() string { return "params: " + e.Message() }
+
+// Message is the refusal as sentences for people: the parameter or field
+// by its display name and key, the refused value quoted and cut (see
+// [QuoteValue]), why, and what is allowed. For example:
+//
+//	Intra-cluster Maximum Login Time (EMIntraClusterMaxLoginTime) cannot be
+//	"1:60": the minutes are above 59. Allowed: HHH:MM from 0:00 to 168:00
+//	(0:00: no limit).
+func (e *ValidationError) Message() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s cannot be %s", label(e.DisplayName, e.Key), QuoteValue(e.Value))
+	if e.Reason != "" {
+		b.WriteString(": " + e.Reason)
 	}
-	return fmt.Sprintf("params: %s (%s): %s: %s; allowed: %s",
-		e.DisplayName, e.Key, quoteShort(e.Value), reason, e.Allowed)
+	b.WriteString(".")
+	if e.Allowed != "" {
+		b.WriteString(" Allowed: " + sentence(e.Allowed))
+	}
+	return b.String()
 }
 
 // Unwrap lets errors.Is match [ErrInvalid].
 func (e *ValidationError) Unwrap() error { return ErrInvalid }
-
-// quoteShort quotes s for a message, cutting it so that a huge input does
-// not flood a log line.
-func quoteShort(s string) string {
-	const max = 40
-	if utf8.RuneCountInString(s) <= max {
-		return strconv.Quote(s)
-	}
-	r := []rune(s)
-	return strconv.Quote(string(r[:max])) + "..."
-}
 
 // value is a validated value: its canonical text and its typed form.
 type value struct {
@@ -79,9 +82,7 @@ func Validate(key, raw string, c Cluster) (string, error) {
 	return v.text, nil
 }
 
-func unknownKey(key string) error {
-	return fmt.Errorf("params: %s: %w", quoteShort(key), ErrUnknown)
-}
+func unknownKey(key string) error { return &UnknownError{Key: key} }
 
 // validate parses raw; the error, when not nil, is a *ValidationError.
 func (d *Definition) validate(raw string, c Cluster) (value, error) {
@@ -111,13 +112,14 @@ func (d *Definition) validate(raw string, c Cluster) (value, error) {
 		return refuse("")
 
 	case KindInt:
-		// Nine digits cannot overflow an int, and no bound needs more.
-		n, ok := digits(raw)
-		if !ok || raw == "" || len(raw) > 9 {
-			return refuse("not a whole number")
-		}
-		if n < d.Min || n > d.Max {
-			return refuse("out of range")
+		n, reason := parseInt(raw)
+		switch {
+		case reason != "":
+			return refuse(reason)
+		case n < d.Min:
+			return refuse(fmt.Sprintf("it is below %d", d.Min))
+		case n > d.Max:
+			return refuse(fmt.Sprintf("it is above %d", d.Max))
 		}
 		return value{text: strconv.Itoa(n), n: n}, nil
 
@@ -127,7 +129,7 @@ func (d *Definition) validate(raw string, c Cluster) (value, error) {
 			return refuse(reason)
 		}
 		if dur > d.MaxDuration {
-			return refuse("above " + FormatDuration(d.MaxDuration))
+			return refuse("it is above " + FormatDuration(d.MaxDuration))
 		}
 		return value{text: FormatDuration(dur), d: dur}, nil
 
@@ -138,7 +140,7 @@ func (d *Definition) validate(raw string, c Cluster) (value, error) {
 		if s, ok := c.Server(raw); ok {
 			return value{text: s.Name}, nil
 		}
-		return refuse("no such server in the cluster")
+		return refuse("no server of the cluster has that name")
 
 	case KindString:
 		if reason := checkText(raw, d.MaxLen); reason != "" {
@@ -149,20 +151,55 @@ func (d *Definition) validate(raw string, c Cluster) (value, error) {
 	return refuse("the parameter has no valid kind")
 }
 
-// checkText says why s is not acceptable text of at most max characters.
+// parseInt reads a whole number of ASCII digits, or says why s is not one.
+// Nine digits cannot overflow an int, and no bound needs more; more
+// digits are refused as too large, whatever their value.
+func parseInt(s string) (int, string) {
+	switch {
+	case s == "":
+		return 0, "it is empty"
+	case s[0] == '-':
+		return 0, "it is negative"
+	}
+	n, ok := digits(s)
+	switch {
+	case !ok:
+		return 0, "it is not a whole number of ASCII digits 0-9"
+	case len(s) > 9:
+		return 0, "it has more than nine digits"
+	}
+	return n, ""
+}
+
+// checkText says why s is not acceptable text of at most max characters,
+// as a clause for [ValidationError.Reason].
 func checkText(s string, max int) string {
 	if !utf8.ValidString(s) {
-		return "not valid UTF-8"
+		return "it is not valid UTF-8"
 	}
-	if utf8.RuneCountInString(s) > max {
-		return fmt.Sprintf("longer than %d characters", max)
+	if n := utf8.RuneCountInString(s); n > max {
+		return fmt.Sprintf("it has %d characters, more than %d", n, max)
 	}
 	if strings.ContainsFunc(s, unicode.IsControl) {
 		// Values end up in pages, logs and exported files; a line break
 		// or an escape sequence is never meant.
-		return "contains a control character"
+		return "it contains a control character"
+	}
+	if strings.ContainsFunc(s, invisible) {
+		// Bidirectional overrides and zero-width characters make a name
+		// read as another one, in a list or in the audit trail.
+		return "it contains an invisible formatting character (such as a " +
+			"bidirectional or zero-width mark)"
 	}
 	return ""
+}
+
+// invisible reports the format characters (Unicode category Cf: the
+// bidirectional controls, zero-width spaces and joiners, the byte order
+// mark, ...) and the line and paragraph separators, which render as
+// nothing or as a break.
+func invisible(r rune) bool {
+	return unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Zl, r) || unicode.Is(unicode.Zp, r)
 }
 
 // Allowed describes the values that d accepts, as a [*ValidationError]
@@ -195,8 +232,8 @@ func (d *Definition) allowed(c Cluster) string {
 			fmt.Fprintf(&b, ", %s", s.Name)
 		}
 	case KindString:
-		fmt.Fprintf(&b, "text of at most %d characters, no control characters",
-			d.MaxLen)
+		fmt.Fprintf(&b, "text of at most %d characters, without control or "+
+			"invisible formatting characters", d.MaxLen)
 	default:
 		b.WriteString("nothing")
 	}

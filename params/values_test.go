@@ -462,23 +462,25 @@ func TestSettingsListEveryParameter(t *testing.T) {
 
 func TestValidationErrorMessage(t *testing.T) {
 	_, err := params.Validate(params.KeyIntraClusterLoginTime, "1:60", params.Cluster{})
-	want := `params: Intra-cluster Maximum Login Time (EMIntraClusterMaxLoginTime): ` +
-		`"1:60": minutes above 59; allowed: HHH:MM from 0:00 to 168:00 (0:00: no limit)`
+	want := `params: Intra-cluster Maximum Login Time (EMIntraClusterMaxLoginTime) ` +
+		`cannot be "1:60": the minutes are above 59. Allowed: HHH:MM from 0:00 to ` +
+		`168:00 (0:00: no limit).`
 	if err == nil || err.Error() != want {
 		t.Errorf("got  %v\nwant %s", err, want)
 	}
 
 	_, err = params.Validate(params.KeyShowCallForwarding, "x", params.Cluster{})
-	want = `params: Show Call Forwarding (CCMUserShowCallForward): "x": not allowed; ` +
-		`allowed: show-all (Show All Settings), hide-all (Hide All Settings), ` +
-		`cfa-only (Show Only Call Forward All)`
+	want = `params: Show Call Forwarding (CCMUserShowCallForward) cannot be "x". ` +
+		`Allowed: show-all (Show All Settings), hide-all (Hide All Settings), ` +
+		`cfa-only (Show Only Call Forward All).`
 	if err == nil || err.Error() != want {
 		t.Errorf("got  %v\nwant %s", err, want)
 	}
 
 	long := strings.Repeat("x", 1000)
 	_, err = params.Validate(params.KeyActivationTTL, long, params.Cluster{})
-	if err == nil || len(err.Error()) > 250 {
-		t.Errorf("a long value floods the message: %d bytes", len(err.Error()))
+	if err == nil || len(err.Error()) > 300 || !strings.Contains(err.Error(),
+		"(1000 characters)") {
+		t.Errorf("a long value floods the message or hides its length: %v", err)
 	}
 }

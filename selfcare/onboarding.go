@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/ucselfcare/portal/acl"
 	"github.com/ucselfcare/portal/onboarding"
 	"github.com/ucselfcare/portal/params"
 )
@@ -21,12 +23,28 @@ import (
 // activation: [OnboardingConfig] lacked a store or a sealer.
 var ErrActivationOff = errors.New("selfcare: device activation is not configured")
 
+// ErrModelConflict means that the portal already has a phone of that name
+// recorded as another model. Device activation binds codes to the model,
+// so the two records must agree; models compare without regard to case,
+// as phones report them.
+var ErrModelConflict = errors.New("selfcare: the portal has this phone as another model")
+
+// ActionKeyDiscard is the audit action of [Service.DiscardActivationKey].
+const ActionKeyDiscard = "activation.key.discard"
+
 // OnboardingStore keeps the devices awaiting activation and their codes
 // beside the portal's own devices, so that [onboarding.Store.SpendCode]
-// can rename both in one transaction. memstore and sqlstore provide one
+// can rename both in one transaction, and the check value of the
+// activation key that seals the codes. memstore and sqlstore provide one
 // through their Onboarding method.
+//
+// Its CreateDevice creates the portal's record of the device too, unless
+// one exists: that one must have the same owner, or the name is taken
+// ([onboarding.ErrExists]), and the same model but for case, or it
+// returns [ErrModelConflict].
 type OnboardingStore interface {
 	onboarding.Store
+	onboarding.KeyStore
 	// Batch runs fn with a Store whose changes are committed together when
 	// fn returns nil, and dropped when it returns an error, which Batch
 	// then returns. Other writers may wait while fn runs, so fn must not
@@ -165,23 +183,28 @@ func (s *Service) activationGate(ctx context.Context, p *Principal,
 		remoteAddr)
 }
 
-// ReadyToActivate returns the caller's phones that are ready to activate,
-// each with its code, ordered by device name. Each code shown is audited
-// as viewed from remoteAddr, and none is shown when that fails. It returns
-// ErrUnauthenticated, ErrPasswordChangeRequired, [ErrActivationOff], or a
-// [*params.GateError] (matching [params.ErrFeatureHidden]) while Show
-// Phones Ready to Activate is false; the parameters are those that
-// [Service.Authenticate] loaded for the request.
+// ReadyToActivate returns one view of the caller's phones that are ready
+// to activate, ordered by device name: each with its code, or marked
+// expired without one; at most the registry's MaxShown phones
+// (onboarding.DefaultMaxShown), the others counted in More. Each code
+// shown is audited as viewed from remoteAddr, and none is shown when that
+// fails. It returns ErrUnauthenticated, ErrPasswordChangeRequired,
+// [ErrActivationOff], or a [*params.GateError] (matching
+// [params.ErrFeatureHidden]) while Show Phones Ready to Activate is false;
+// the parameters are those that [Service.Authenticate] loaded for the
+// request.
 func (s *Service) ReadyToActivate(ctx context.Context, p *Principal, remoteAddr string) (
-	[]onboarding.ReadyCode, error) {
+	onboarding.ReadyList, error) {
 	if err := s.activationGate(ctx, p, remoteAddr); err != nil {
-		return nil, fmt.Errorf("selfcare: phones ready to activate: %w", err)
+		return onboarding.ReadyList{}, fmt.Errorf("selfcare: phones ready to activate: %w",
+			err)
 	}
-	rcs, err := s.activation.reg.ReadyToActivate(ctx, p.User.ID, remoteAddr)
+	list, err := s.activation.reg.ReadyToActivate(ctx, p.User.ID, remoteAddr)
 	if err != nil {
-		return nil, fmt.Errorf("selfcare: phones ready to activate: %w", err)
+		return onboarding.ReadyList{}, fmt.Errorf("selfcare: phones ready to activate: %w",
+			err)
 	}
-	return rcs, nil
+	return list, nil
 }
 
 // ActivationCode returns the code of one of the caller's phones ready to
@@ -214,4 +237,47 @@ func (s *Service) RedeemActivationCode(ctx context.Context, a onboarding.Attempt
 		return onboarding.Device{}, onboarding.ErrRedeemFailed
 	}
 	return s.activation.reg.Redeem(ctx, a)
+}
+
+// maxDiscardDetail bounds the device names an audit event of
+// [Service.DiscardActivationKey] lists.
+const maxDiscardDetail = 8
+
+// DiscardActivationKey forgets the activation key of st, usually the
+// Onboarding() of the service's store, for a site whose key is lost or was
+// replaced: every outstanding code is released, since nobody can open it
+// any more, and the key's check value is deleted, so that the next start
+// of the portal records a new key. The devices still require activation;
+// their codes must be issued again. It returns their names. It needs
+// update access to activation codes, and works whether or not the service
+// has device activation, since a service refuses to start with the wrong
+// key. It is audited, as failed too.
+func (s *Service) DiscardActivationKey(ctx context.Context, c Caller,
+	st onboarding.KeyStore) ([]string, error) {
+	const op = "selfcare: discard the activation key"
+	err := s.authorize(ctx, c, acl.ResourceActivationCodes, acl.Update, ActionKeyDiscard, "")
+	if err != nil {
+		return nil, err
+	}
+	e := AuditEvent{Actor: actorOrCLI(c.actor), Action: ActionKeyDiscard,
+		RemoteAddr: clean(c.addr)}
+	names, err := st.DiscardKey(ctx, s.now())
+	if err != nil {
+		e.Outcome, e.Detail = OutcomeFailed, clean(err.Error())
+		s.audit(ctx, e)
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+
+	e.Outcome = OutcomeOK
+	e.Detail = fmt.Sprintf("%d outstanding codes released", len(names))
+	if len(names) > 0 {
+		e.Detail += ": " + strings.Join(names[:min(len(names), maxDiscardDetail)], ", ")
+		if len(names) > maxDiscardDetail {
+			e.Detail += fmt.Sprintf(" and %d more", len(names)-maxDiscardDetail)
+		}
+	}
+	s.audit(ctx, e)
+	s.log.Warn("selfcare: activation key discarded; issue the released codes again",
+		"released", len(names))
+	return names, nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ucselfcare/portal/acl"
 	"github.com/ucselfcare/portal/onboarding"
+	"github.com/ucselfcare/portal/params"
 )
 
 // ActionDeviceImport is the audit action of one bulk provisioning from a
@@ -98,22 +99,48 @@ func (d *DeviceAdmin) Devices(ctx context.Context) ([]ActivationStatus, error) {
 	if err != nil {
 		return nil, fmt.Errorf("selfcare: list devices: %w", err)
 	}
-	now := d.s.now()
 	out := make([]ActivationStatus, 0, len(ds))
 	for _, dev := range ds {
-		st := ActivationStatus{Device: dev}
-		c, err := d.a.reg.Code(ctx, dev.Name)
-		switch {
-		case err == nil:
-			st.CodeState, st.CodeIssuedAt, st.CodeExpiresAt = c.StateAt(now), c.IssuedAt,
-				c.ExpiresAt
-			st.Attempts = c.Attempts
-		case !errors.Is(err, onboarding.ErrNotFound):
+		st, err := d.status(ctx, dev)
+		if err != nil {
 			return nil, fmt.Errorf("selfcare: list devices: %w", err)
 		}
 		out = append(out, st)
 	}
 	return out, nil
+}
+
+// status returns dev with the state of its code.
+func (d *DeviceAdmin) status(ctx context.Context, dev onboarding.Device) (
+	ActivationStatus, error) {
+	st := ActivationStatus{Device: dev}
+	c, err := d.a.reg.Code(ctx, dev.Name)
+	switch {
+	case err == nil:
+		st.CodeState, st.CodeIssuedAt, st.CodeExpiresAt = c.StateAt(d.s.now()), c.IssuedAt,
+			c.ExpiresAt
+		st.Attempts = c.Attempts
+	case !errors.Is(err, onboarding.ErrNotFound):
+		return ActivationStatus{}, err
+	}
+	return st, nil
+}
+
+// Device returns one device known to device activation, with the state of
+// its code, or an error matching [onboarding.ErrNotFound]. It needs read
+// access to devices and activation codes.
+func (d *DeviceAdmin) Device(ctx context.Context, name string) (ActivationStatus, error) {
+	if err := d.allow(ctx, "device.show", name, readDevices, readCodes); err != nil {
+		return ActivationStatus{}, err
+	}
+	dev, err := d.a.reg.Device(ctx, name)
+	if err == nil {
+		var st ActivationStatus
+		if st, err = d.status(ctx, dev); err == nil {
+			return st, nil
+		}
+	}
+	return ActivationStatus{}, fmt.Errorf("selfcare: device: %w", err)
 }
 
 // TODO(onboarding): PutDevice can give the portal's record of a device
@@ -123,11 +150,14 @@ func (d *DeviceAdmin) Devices(ctx context.Context) ([]ActivationStatus, error) {
 // Provision adds a device for an existing user: with its MAC, or without
 // one, when it gets a dummy name and its codes are bound to its model (see
 // [onboarding.Registry.ProvisionDevice]). The portal's own device record
-// is created with it, without lines. With requireActivation a code is
-// issued at once; its owner sees it in the portal. It needs update access
-// to devices, and to activation codes for requireActivation. It returns a
-// [*ValidationError] for bad input or an unknown owner, and an error
-// matching [onboarding.ErrExists] when the name is taken.
+// is created with it, without lines; one that exists already must have the
+// same owner and model (but for case). With requireActivation a code is
+// issued at once; its owner sees it in the portal if they may (see
+// [DeviceAdmin.OwnerSeesCodes]). It needs update access to devices, and to
+// activation codes for requireActivation. It returns a [*ValidationError]
+// for bad input, an unknown owner or a model other than the portal's
+// record has, and an error matching [onboarding.ErrExists] when the name
+// is taken.
 func (d *DeviceAdmin) Provision(ctx context.Context, p onboarding.Provision,
 	requireActivation bool) (onboarding.Device, error) {
 	needs := []need{writeDevices}
@@ -143,6 +173,9 @@ func (d *DeviceAdmin) Provision(ctx context.Context, p onboarding.Provision,
 	if err := d.s.checkOwner(ctx, p.Owner); err != nil {
 		return onboarding.Device{}, err
 	}
+	if err := d.s.modelConflict(ctx, p); err != nil {
+		return onboarding.Device{}, err
+	}
 	var (
 		dev  onboarding.Device
 		held heldEvents
@@ -153,12 +186,89 @@ func (d *DeviceAdmin) Provision(ctx context.Context, p onboarding.Provision,
 			requireActivation)
 		return err
 	})
+	if errors.Is(err, ErrModelConflict) {
+		// The portal's record changed since modelConflict looked.
+		err = invalidField("model", "The portal has this phone as another model; "+
+			"give the model it has there.")
+	}
 	if err != nil {
 		return onboarding.Device{}, fmt.Errorf("selfcare: provision device: %w",
 			fieldError(FieldDevice, err))
 	}
 	held.flush(ctx, d.s)
 	return dev, nil
+}
+
+// modelConflict returns a *ValidationError when the portal already has
+// the phone that p names recorded as another model: device activation
+// would bind its code to a model the phone does not report. A phone still
+// without a name (a dummy one is drawn later) or with a malformed MAC,
+// which the registry refuses, has no conflict.
+func (s *Service) modelConflict(ctx context.Context, p onboarding.Provision) error {
+	name := p.Name
+	if p.MAC != "" {
+		mac, err := onboarding.ParseMAC(p.MAC)
+		if err != nil {
+			return nil
+		}
+		name = onboarding.PrefixMAC + mac
+	}
+	model := strings.TrimSpace(p.Model)
+	if name == "" || model == "" {
+		return nil
+	}
+	pd, err := s.store.Device(ctx, name)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if strings.EqualFold(pd.Model, model) {
+		return nil
+	}
+	return invalidField("model", fmt.Sprintf("The portal has %s as a %s, not a %s; give "+
+		"the model it has there, or correct the portal's record of the phone first.",
+		clean(name), clean(pd.Model), clean(model)))
+}
+
+// OwnerSeesCodes reports whether owner sees the activation codes of their
+// phones on My Phones now: the user exists, is enabled, holds the Self
+// Care role (Standard CCM End Users), and Show Phones Ready to Activate is
+// True. When not, why says what stands in the way, for the administrator,
+// who then hands the code over another way ([DeviceAdmin.ExportCodes]).
+// It needs read access to devices.
+func (d *DeviceAdmin) OwnerSeesCodes(ctx context.Context, owner string) (sees bool,
+	why string, err error) {
+	if err := d.allow(ctx, "device.owner", owner, readDevices); err != nil {
+		return false, "", err
+	}
+	u, err := d.s.store.User(ctx, owner)
+	if errors.Is(err, ErrNotFound) {
+		return false, fmt.Sprintf("no user has the ID %q", clean(owner)), nil
+	}
+	if err != nil {
+		return false, "", fmt.Errorf("selfcare: owner: %w", err)
+	}
+	if u.Disabled {
+		return false, fmt.Sprintf("%s is disabled", clean(owner)), nil
+	}
+	g, err := d.s.grant(ctx, owner)
+	if err != nil {
+		return false, "", fmt.Errorf("selfcare: owner: %w", err)
+	}
+	if !g.SelfCare() {
+		return false, fmt.Sprintf("%s may not sign in to Self Care (no group with the "+
+			"role Standard CCM End Users)", clean(owner)), nil
+	}
+	if err := d.s.syncParams(ctx); err != nil {
+		return false, "", fmt.Errorf("selfcare: parameters: %w", err)
+	}
+	if err := d.s.params.cache.Features().Check(
+		params.FeaturePhonesReadyToActivate); err != nil {
+		return false, "Show Phones Ready to Activate is False", nil
+	}
+	return true, "", nil
 }
 
 // provisionRow provisions one device and, if asked, requires activation.
@@ -288,6 +398,24 @@ func (d *DeviceAdmin) ExportCodes(ctx context.Context) ([]onboarding.ReadyCode, 
 	return rcs, nil
 }
 
+// ExportCodesTo hands every outstanding, unexpired code with its device and
+// owner to deliver, which writes them where the administrator asked, and
+// audits the export once deliver has returned: as done when it returned
+// nil, and as failed otherwise (see [onboarding.Registry.ExportTo]). It
+// returns deliver's error; or, when a delivery that worked cannot be
+// audited, the audit error, and the caller must then take back what
+// deliver did. It needs update access to activation codes.
+func (d *DeviceAdmin) ExportCodesTo(ctx context.Context,
+	deliver func([]onboarding.ReadyCode) error) error {
+	if err := d.allow(ctx, onboarding.ActionExport, "", writeCodes); err != nil {
+		return err
+	}
+	if err := d.a.reg.ExportTo(ctx, d.actor(), deliver); err != nil {
+		return fmt.Errorf("selfcare: export activation codes: %w", err)
+	}
+	return nil
+}
+
 // Stats returns the redemption counters of this process (attempts,
 // failures, throttled attempts, activations, codes issued and released);
 // the audit trail holds every process's. It needs read access to
@@ -310,13 +438,14 @@ const (
 // Import provisions devices in bulk from CSV: a header line naming the
 // columns, in any order and case, then one device a line. Columns: model
 // and owner (required), name and mac (optional, as for Provision) and
-// requireActivation (optional: true, false, yes, no, 1, 0 or empty).
+// requireActivation (optional: true, false, yes, no, 1, 0 or empty). A row
+// may not have more fields than the header.
 //
 // The import is all or nothing: every row is tried in one store
 // transaction, and when any row is bad nothing is written and the
-// returned [*ValidationError] names each bad row ("line 3") and what is
-// wrong with it. It needs update access to devices, and to activation
-// codes when a row requires activation.
+// returned [*ValidationError] names every bad row ("line 3"), once, with
+// everything wrong with it. It needs update access to devices, and to
+// activation codes when a row requires activation.
 func (d *DeviceAdmin) Import(ctx context.Context, r io.Reader) ([]onboarding.Device, error) {
 	const op = "selfcare: import devices"
 	rows, err := readImport(r)
@@ -337,40 +466,63 @@ func (d *DeviceAdmin) Import(ctx context.Context, r io.Reader) ([]onboarding.Dev
 		return nil, err
 	}
 
-	// Owners are looked up before the batch, which may lock the store.
-	bad := &ValidationError{}
+	// Owners and the portal's records are looked up before the batch,
+	// which may lock the store.
 	owners := map[string]error{}
-	for _, row := range rows {
+	for i := range rows {
+		row := &rows[i]
+		if row.stop {
+			continue
+		}
 		if _, seen := owners[row.p.Owner]; !seen {
 			owners[row.p.Owner] = d.s.checkOwner(ctx, row.p.Owner)
 		}
-		if err := owners[row.p.Owner]; err != nil && !errors.Is(err, ErrInvalid) {
+		err := owners[row.p.Owner]
+		if err == nil {
+			err = d.s.modelConflict(ctx, row.p)
+			row.modelBad = err != nil
+		} else {
+			row.ownerBad = true
+		}
+		if err != nil && !errors.Is(err, ErrInvalid) {
 			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		if err != nil {
+			row.problems = append(row.problems, reason(err))
 		}
 	}
 
 	var (
+		bad  *ValidationError
 		out  []onboarding.Device
 		held heldEvents
 	)
 	err = d.a.store.Batch(ctx, func(st onboarding.Store) error {
+		bad, out = &ValidationError{}, nil
 		reg := d.batchRegistry(st, &held)
 		for _, row := range rows {
-			if err := owners[row.p.Owner]; err != nil {
-				bad.add(row.field(), reason(err))
-				continue
+			// Every row is tried, a bad one too, so that each reports all
+			// that is wrong with it; a bad row rolls the batch back anyway.
+			if !row.stop {
+				dev, err := provisionRow(ctx, reg, d.actor(), row.p, row.require)
+				switch {
+				case err == nil:
+					out = append(out, dev)
+				case row.ownerBad && errors.Is(err, ErrNotFound),
+					row.modelBad && errors.Is(err, ErrModelConflict):
+					// Reported already, in the administrator's words.
+				case errors.Is(err, onboarding.ErrInvalid),
+					errors.Is(err, onboarding.ErrExists),
+					errors.Is(err, ErrModelConflict):
+					row.problems = append(row.problems, err.Error())
+				default:
+					return err
+				}
 			}
-			dev, err := provisionRow(ctx, reg, d.actor(), row.p, row.require)
-			switch {
-			case errors.Is(err, onboarding.ErrInvalid) || errors.Is(err, onboarding.ErrExists):
-				bad.add(row.field(), err.Error())
-			case err != nil:
-				return err
-			default:
-				out = append(out, dev)
+			if len(row.problems) > 0 {
+				bad.add(row.field(), strings.Join(row.problems, "; "))
 			}
 		}
-		// Any bad row rolls the whole import back.
 		return bad.err()
 	})
 	if err != nil {
@@ -385,11 +537,18 @@ func (d *DeviceAdmin) Import(ctx context.Context, r io.Reader) ([]onboarding.Dev
 	return out, nil
 }
 
-// importRow is one device of an import.
+// importRow is one device of an import, or, with stop set, the line at
+// which reading stopped.
 type importRow struct {
 	line    int
 	p       onboarding.Provision
 	require bool
+	// problems says what is wrong with the row, in words.
+	problems []string
+	// ownerBad and modelBad mark problems found before the batch, which
+	// the store would report again.
+	ownerBad, modelBad bool
+	stop               bool
 }
 
 func (r importRow) field() string { return fmt.Sprintf("line %d", r.line) }
@@ -402,8 +561,11 @@ var importColumns = map[string]string{
 	"requireactivation": "require", "requiresactivation": "require",
 }
 
-// readImport parses the CSV of [DeviceAdmin.Import]. Bad cells are
-// reported together, one field per line.
+// readImport parses the CSV of [DeviceAdmin.Import]. A bad header is an
+// error at once; a row's problems are kept in the row, so that the import
+// can report them with those the store finds. A quoting error, after
+// which the reader cannot find the next row, or too many rows end the
+// rows with a stop row.
 func readImport(r io.Reader) ([]importRow, error) {
 	cr := csv.NewReader(io.LimitReader(r, maxImportBytes))
 	cr.FieldsPerRecord = -1
@@ -445,12 +607,13 @@ func readImport(r io.Reader) ([]importRow, error) {
 		}
 		line, _ := cr.FieldPos(0)
 		if err != nil {
-			bad.add(fmt.Sprintf("line %d", line), err.Error())
-			break // the reader cannot resync after a quoting error
+			rows = append(rows, importRow{line: line, stop: true,
+				problems: []string{err.Error() + "; no line after it was read"}})
+			break
 		}
 		if len(rows) == MaxImportRows {
-			bad.add(fmt.Sprintf("line %d", line),
-				fmt.Sprintf("more than %d devices; split the file", MaxImportRows))
+			rows = append(rows, importRow{line: line, stop: true, problems: []string{
+				fmt.Sprintf("more than %d devices; split the file", MaxImportRows)}})
 			break
 		}
 		cell := func(col string) string {
@@ -461,17 +624,18 @@ func readImport(r io.Reader) ([]importRow, error) {
 		}
 		row := importRow{line: line, p: onboarding.Provision{Name: cell("name"),
 			Model: cell("model"), Owner: cell("owner"), MAC: cell("mac")}}
+		if len(rec) > len(header) {
+			row.problems = append(row.problems, fmt.Sprintf("%d fields, but the header "+
+				"names %d columns; remove the extra ones", len(rec), len(header)))
+		}
 		switch strings.ToLower(cell("require")) {
 		case "", "false", "no", "0":
 		case "true", "yes", "1":
 			row.require = true
 		default:
-			bad.add(row.field(), "requireActivation must be true or false")
+			row.problems = append(row.problems, "requireActivation must be true or false")
 		}
 		rows = append(rows, row)
-	}
-	if err := bad.err(); err != nil {
-		return nil, err
 	}
 	if len(rows) == 0 {
 		return nil, invalidField("line 2", "No devices follow the header.")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -149,10 +150,11 @@ func TestReadyToActivate(t *testing.T) {
 
 	t.Run("the owner sees the code in groups of four, and the view is audited",
 		func(t *testing.T) {
-			rcs, err := a.svc.ReadyToActivate(a.ctx, alice, testAddr)
+			list, err := a.svc.ReadyToActivate(a.ctx, alice, testAddr)
 			if err != nil {
 				t.Fatal(err)
 			}
+			rcs := list.Phones
 			if len(rcs) != 1 || rcs[0].Device != mine.Name {
 				t.Fatalf("ReadyToActivate = %+v, want %s only", rcs, mine.Name)
 			}
@@ -174,9 +176,9 @@ func TestReadyToActivate(t *testing.T) {
 					t.Errorf("ActivationCode(%s) as alice: %v, want ErrNotFound", name, err)
 				}
 			}
-			rcs, err := a.svc.ReadyToActivate(a.ctx, bob, testAddr)
-			if err != nil || len(rcs) != 1 || rcs[0].Device != bobs.Name {
-				t.Errorf("bob sees %+v, %v; want only his phone", rcs, err)
+			list, err := a.svc.ReadyToActivate(a.ctx, bob, testAddr)
+			if err != nil || len(list.Phones) != 1 || list.Phones[0].Device != bobs.Name {
+				t.Errorf("bob sees %+v, %v; want only his phone", list, err)
 			}
 		})
 	t.Run("the gate hides codes at once and names the parameter", func(t *testing.T) {
@@ -202,9 +204,10 @@ func TestReadyToActivate(t *testing.T) {
 	t.Run("no code is shown when the view cannot be audited", func(t *testing.T) {
 		a.audit.down.Store(true)
 		defer a.audit.down.Store(false)
-		rcs, err := a.svc.ReadyToActivate(a.ctx, alice, testAddr)
-		if !errors.Is(err, errAuditDown) || rcs != nil {
-			t.Errorf("ReadyToActivate = %d codes, %v; want the audit error", len(rcs), err)
+		list, err := a.svc.ReadyToActivate(a.ctx, alice, testAddr)
+		if !errors.Is(err, errAuditDown) || list.Phones != nil {
+			t.Errorf("ReadyToActivate = %d codes, %v; want the audit error",
+				len(list.Phones), err)
 		}
 		rc, err := a.svc.ActivationCode(a.ctx, alice, mine.Name, testAddr)
 		if !errors.Is(err, errAuditDown) || rc.Code != "" {
@@ -217,6 +220,51 @@ func TestReadyToActivate(t *testing.T) {
 			t.Errorf("ReadyToActivate(nil): %v", err)
 		}
 	})
+}
+
+func TestReadyToActivateViews(t *testing.T) {
+	t.Run("an expired code shows as expired, without its code", func(t *testing.T) {
+		a := newActivationFixture(t, onboarding.Config{})
+		d := a.provision(testUser, macA)
+		_, alice := a.login(testUser, testPassword)
+		a.clock.Advance(onboarding.DefaultTTL)
+		list, err := a.svc.ReadyToActivate(a.ctx, alice, testAddr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list.Phones) != 1 || list.Phones[0].Device != d.Name ||
+			list.Phones[0].State != onboarding.StateExpired || list.Phones[0].Code != "" {
+			t.Errorf("after expiry ReadyToActivate = %+v, want %s expired, no code",
+				list.Phones, d.Name)
+		}
+	})
+	t.Run("a view shows a bounded number of phones and counts the rest",
+		func(t *testing.T) {
+			a := newActivationFixture(t, onboarding.Config{MaxShown: 2})
+			for i := range 5 {
+				a.provision(testUser, fmt.Sprintf("001B54AA%04X", i+1))
+			}
+			_, alice := a.login(testUser, testPassword)
+			before := len(a.audits(onboarding.ActionView))
+			list, err := a.svc.ReadyToActivate(a.ctx, alice, testAddr)
+			if err != nil || len(list.Phones) != 2 || list.More != 3 {
+				t.Fatalf("ReadyToActivate = %d phones and %d more, %v; want 2 and 3",
+					len(list.Phones), list.More, err)
+			}
+			if n := len(a.audits(onboarding.ActionView)) - before; n != 2 {
+				t.Errorf("%d view events, want one per code shown, 2", n)
+			}
+		})
+}
+
+// audits returns the audit events of action, newest first.
+func (a *activationFixture) audits(action string) []selfcare.AuditEvent {
+	a.tb.Helper()
+	es, err := a.svc.Audit(a.ctx, selfcare.AuditFilter{Action: action})
+	if err != nil {
+		a.tb.Fatal(err)
+	}
+	return es
 }
 
 func TestRedeemActivationCode(t *testing.T) {
@@ -284,9 +332,10 @@ func TestRedeemActivationCode(t *testing.T) {
 		if _, err := a.redeem(macA, model8845, code); err == nil {
 			t.Fatal("the code worked after the attempt limit")
 		}
-		rcs, err := a.svc.ReadyToActivate(a.ctx, alice, testAddr)
-		if err != nil || len(rcs) != 0 {
-			t.Errorf("after the limit alice sees %d codes, %v; want none", len(rcs), err)
+		list, err := a.svc.ReadyToActivate(a.ctx, alice, testAddr)
+		if err != nil || len(list.Phones) != 0 {
+			t.Errorf("after the limit alice sees %d codes, %v; want none",
+				len(list.Phones), err)
 		}
 		rc, err := a.admin.ReplaceCode(a.ctx, d.Name)
 		if err != nil {
@@ -488,6 +537,48 @@ func TestProvision(t *testing.T) {
 			t.Errorf("Provision: %v, want ErrExists", err)
 		}
 	})
+	t.Run("a model other than the portal's record of the phone is refused",
+		func(t *testing.T) {
+			const name = "SEP001B54777777"
+			pd := selfcare.Device{Name: name, Owner: testUser, Model: "Cisco 7841"}
+			if err := a.svc.PutDevice(a.ctx, "", pd); err != nil {
+				t.Fatal(err)
+			}
+			_, err := a.admin.Provision(a.ctx, onboarding.Provision{MAC: name[3:],
+				Model: model8845, Owner: testUser}, true)
+			var ve *selfcare.ValidationError
+			if !errors.As(err, &ve) || ve.Fields[0].Field != "model" ||
+				!strings.Contains(ve.Fields[0].Message, "Cisco 7841") {
+				t.Errorf("Provision as another model: %v, want a field error on model "+
+					"naming the portal's", err)
+			}
+			sts, err := a.admin.Devices(a.ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, st := range sts {
+				if st.Name == name {
+					t.Errorf("the refused phone is known to activation: %+v", st)
+				}
+			}
+			// The store refuses it too, for a record that changed meanwhile.
+			err = a.store.Onboarding().CreateDevice(a.ctx, onboarding.Device{Name: name,
+				Model: model8845, Owner: testUser, MAC: name[3:]})
+			if !errors.Is(err, selfcare.ErrModelConflict) {
+				t.Errorf("CreateDevice as another model: %v, want ErrModelConflict", err)
+			}
+
+			// Models compare without regard to case, as phones report them.
+			d, err := a.admin.Provision(a.ctx, onboarding.Provision{MAC: name[3:],
+				Model: "cisco 7841", Owner: testUser}, true)
+			if err != nil {
+				t.Fatalf("Provision as the same model in lower case: %v", err)
+			}
+			_, alice := a.login(testUser, testPassword)
+			if _, err := a.redeem(name[3:], "CISCO 7841", a.codeOf(alice, d.Name)); err != nil {
+				t.Errorf("redeeming with the model in upper case: %v", err)
+			}
+		})
 	t.Run("requiring activation enrolls a phone the portal knows", func(t *testing.T) {
 		err := a.admin.RequireActivation(a.ctx, "SEP001B54123456")
 		if !errors.Is(err, onboarding.ErrNotFound) {
@@ -578,6 +669,63 @@ func TestImport(t *testing.T) {
 			t.Errorf("import event %+v", e)
 		}
 	})
+	t.Run("a bad flag hides no other bad row, and extra fields are refused",
+		func(t *testing.T) {
+			a := newActivationFixture(t, onboarding.Config{})
+			csv := "model,owner,mac,requireActivation\n" +
+				"Cisco 8845,bob,001B54000001,maybe\n" + // line 2: bad flag
+				"Cisco 8845,nobody,001B54000002,true\n" + // line 3: unknown owner
+				"Cisco 8845,bob,001B54000003,true,extra\n" + // line 4: a fifth field
+				"Cisco 8845,bob,001B54000004,true\n" + // line 5: good
+				"Cisco 8845,nobody,zz,perhaps\n" + // line 6: three problems
+				"Cisco 8845,bob,001B54000005,false,\n" // line 7: an empty fifth field
+			_, err := a.admin.Import(a.ctx, strings.NewReader(csv))
+			var ve *selfcare.ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("Import: %v, want a *ValidationError", err)
+			}
+			got := map[string]string{}
+			var lines []string
+			for _, f := range ve.Fields {
+				got[f.Field] = f.Message
+				lines = append(lines, f.Field)
+			}
+			want := []string{"line 2", "line 3", "line 4", "line 6", "line 7"}
+			if diff := cmp.Diff(want, lines); diff != "" {
+				t.Errorf("bad rows (-want +got):\n%s\n%v", diff, err)
+			}
+			for line, words := range map[string][]string{
+				"line 2": {"requireActivation"},
+				"line 3": {"nobody"},
+				"line 4": {"5 fields", "4 columns"},
+				"line 6": {"requireActivation", "nobody", "mac"},
+				"line 7": {"5 fields"},
+			} {
+				for _, w := range words {
+					if !strings.Contains(got[line], w) {
+						t.Errorf("%s: %q lacks %q", line, got[line], w)
+					}
+				}
+			}
+			if ds, err := a.admin.Devices(a.ctx); err != nil || len(ds) != 0 {
+				t.Errorf("after a refused import: %d devices, %v; want none", len(ds), err)
+			}
+		})
+	t.Run("a row naming a phone the portal has as another model is bad",
+		func(t *testing.T) {
+			a := newActivationFixture(t, onboarding.Config{})
+			pd := selfcare.Device{Name: "SEP001B54000001", Owner: "bob", Model: "Cisco 7841"}
+			if err := a.svc.PutDevice(a.ctx, "", pd); err != nil {
+				t.Fatal(err)
+			}
+			_, err := a.admin.Import(a.ctx, strings.NewReader("model,owner,mac\n"+
+				"Cisco 8845,bob,001B54000001\n"))
+			var ve *selfcare.ValidationError
+			if !errors.As(err, &ve) || len(ve.Fields) != 1 || ve.Fields[0].Field != "line 2" ||
+				!strings.Contains(ve.Fields[0].Message, "Cisco 7841") {
+				t.Errorf("Import: %v, want line 2 naming the portal's model", err)
+			}
+		})
 	for _, tc := range []struct{ name, csv, field string }{
 		{"an empty file is refused", "", "line 1"},
 		{"a header without owner is refused", "model,mac\nCisco 8845,\n", "line 1"},
@@ -604,4 +752,105 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+func TestExportCodesTo(t *testing.T) {
+	a := newActivationFixture(t, onboarding.Config{})
+	a.provision(testUser, macA)
+	errDisk := errors.New("no such folder")
+
+	err := a.admin.ExportCodesTo(a.ctx, func([]onboarding.ReadyCode) error { return errDisk })
+	if !errors.Is(err, errDisk) {
+		t.Errorf("ExportCodesTo with a failing delivery: %v, want its error", err)
+	}
+	if e := a.lastAudit(onboarding.ActionExport); e.Outcome != selfcare.OutcomeFailed ||
+		!strings.Contains(e.Detail, "no such folder") {
+		t.Errorf("a failed export audited as %+v, want failed with the cause", e)
+	}
+
+	var n int
+	err = a.admin.ExportCodesTo(a.ctx, func(rcs []onboarding.ReadyCode) error {
+		n = len(rcs)
+		return nil
+	})
+	if err != nil || n != 1 {
+		t.Fatalf("ExportCodesTo: %d codes, %v; want 1", n, err)
+	}
+	if e := a.lastAudit(onboarding.ActionExport); e.Outcome != selfcare.OutcomeOK {
+		t.Errorf("a delivered export audited as %+v, want ok", e)
+	}
+
+	a.audit.down.Store(true)
+	defer a.audit.down.Store(false)
+	err = a.admin.ExportCodesTo(a.ctx, func([]onboarding.ReadyCode) error { return nil })
+	if !errors.Is(err, errAuditDown) {
+		t.Errorf("ExportCodesTo whose event is lost: %v, want the audit error", err)
+	}
+}
+
+func TestDiscardActivationKey(t *testing.T) {
+	a := newActivationFixture(t, onboarding.Config{})
+	d := a.provision(testUser, macA)
+	ob := a.store.Onboarding()
+	sealer, err := onboarding.NewSealer(activationKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := onboarding.VerifyKey(a.ctx, ob, sealer, start); err != nil {
+		t.Fatal(err)
+	}
+	_, alice := a.login(testUser, testPassword)
+	code := a.codeOf(alice, d.Name)
+
+	// Only who may update activation codes may throw them away.
+	_, err = a.svc.DiscardActivationKey(a.ctx, selfcare.AdminCaller(alice, testAddr), ob)
+	if !errors.Is(err, selfcare.ErrForbidden) {
+		t.Errorf("DiscardActivationKey by an end user: %v, want ErrForbidden", err)
+	}
+
+	names, err := a.svc.DiscardActivationKey(a.ctx, selfcare.LocalCaller(""), ob)
+	if err != nil || len(names) != 1 || names[0] != d.Name {
+		t.Fatalf("DiscardActivationKey = %v, %v; want %s", names, err, d.Name)
+	}
+	if e := a.lastAudit(selfcare.ActionKeyDiscard); e.Outcome != selfcare.OutcomeOK ||
+		!strings.Contains(e.Detail, d.Name) || e.Actor != "cli" {
+		t.Errorf("discard audited as %+v", e)
+	}
+	if _, err := a.redeem(macA, model8845, code); err == nil {
+		t.Error("a code of the discarded key still works")
+	}
+	if _, err := ob.KeyCheck(a.ctx); !errors.Is(err, onboarding.ErrNotFound) {
+		t.Errorf("KeyCheck after the discard: %v, want ErrNotFound", err)
+	}
+	other, err := onboarding.NewSealer(bytes.Repeat([]byte{9}, onboarding.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := onboarding.VerifyKey(a.ctx, ob, other, start); err != nil {
+		t.Errorf("a new key after the discard: %v", err)
+	}
+}
+
+func TestOwnerSeesCodes(t *testing.T) {
+	a := newActivationFixture(t, onboarding.Config{})
+	a.addUser(selfcare.User{ID: "norole"}, testPassword, testPIN, nil)
+	a.addUser(selfcare.User{ID: "gone"}, testPassword, testPIN,
+		[]string{acl.GroupStandardCCMEndUsers})
+	if err := a.svc.SetUserDisabled(a.ctx, "", "gone", true); err != nil {
+		t.Fatal(err)
+	}
+	check := func(owner string, want bool, why string) {
+		t.Helper()
+		sees, got, err := a.admin.OwnerSeesCodes(a.ctx, owner)
+		if err != nil || sees != want || !strings.Contains(got, why) {
+			t.Errorf("OwnerSeesCodes(%s) = %t, %q, %v; want %t, %q", owner, sees, got, err,
+				want, why)
+		}
+	}
+	check(testUser, true, "")
+	check("norole", false, "Self Care")
+	check("gone", false, "disabled")
+	check("nobody", false, "no user")
+	a.setShow(t, "false")
+	check(testUser, false, "Show Phones Ready to Activate")
 }

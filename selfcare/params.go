@@ -30,12 +30,12 @@ import (
 type ParamStore interface {
 	params.Store
 
-	// AssignProfile sets a user's profile; "" takes it away. The check
-	// that the profile exists and the change happen in one transaction, so
-	// that a profile being deleted is never assigned. It returns
-	// ErrNotFound for an unknown user and params.ErrNotFound for an unknown
-	// profile.
-	AssignProfile(ctx context.Context, userID, profile string) error
+	// AssignProfile sets a user's profile; "" takes it away. It returns
+	// the profile the user held before. The check that the profile exists
+	// and the change happen in one transaction, so that a profile being
+	// deleted is never assigned. It returns ErrNotFound for an unknown user
+	// and params.ErrNotFound for an unknown profile.
+	AssignProfile(ctx context.Context, userID, profile string) (old string, err error)
 	// EMLoginChoice returns the user's Extension Mobility maximum login
 	// time choice as [params.EMLoginChoice.String] wrote it, or "" when the
 	// user never chose. It returns ErrNotFound for an unknown user.
@@ -351,9 +351,18 @@ func AdminCaller(p *Principal, remoteAddr string) Caller {
 
 // LocalCaller is code that runs with the store's own rights, such as the
 // command line on the data folder: no grant is checked. actor names it in
-// the audit trail; "" means "cli".
+// the audit trail; "" means "cli". [Caller.From] says where it runs.
 func LocalCaller(actor string) Caller {
 	return Caller{actor: actorOrCLI(actor), local: true}
+}
+
+// From returns c acting from addr, which the audit trail records as where
+// each of its changes came from: the network address of a session, or,
+// for a local caller, what tells one run from another, such as
+// "cli alice@host pid 4242".
+func (c Caller) From(addr string) Caller {
+	c.addr = addr
+	return c
 }
 
 // authorize checks that c may have access a on resource r. A refusal is
@@ -427,91 +436,105 @@ func (s *Service) Params(ctx context.Context, c Caller) ([]params.Setting, error
 	return out, nil
 }
 
-// Param returns one parameter. It returns an error matching
-// params.ErrUnknown for a key the table does not list, and ErrForbidden
-// when c may not read it.
+// Param returns one parameter, named by its key or display name in any
+// letter case (see [params.Find]). It returns a [*params.UnknownError]
+// for a name the table does not list, and ErrForbidden when c may not
+// read it.
 func (s *Service) Param(ctx context.Context, c Caller, key string) (params.Setting, error) {
 	d, err := s.paramDefinition(c, key)
 	if err != nil {
 		return params.Setting{}, err
 	}
-	if err := s.authorize(ctx, c, ParamResource(d), acl.Read, "param.get", key); err != nil {
+	if err := s.authorize(ctx, c, ParamResource(d), acl.Read, "param.get", d.Key); err != nil {
 		return params.Setting{}, err
 	}
 	snap, err := s.paramSnapshot(ctx)
 	if err != nil {
 		return params.Setting{}, err
 	}
-	return snap.Values.Setting(key)
+	return snap.Values.Setting(d.Key)
 }
 
-// paramDefinition looks a key up for c, who must be ready.
+// paramDefinition finds the parameter that key names for c, who must be
+// ready.
 func (s *Service) paramDefinition(c Caller, key string) (params.Definition, error) {
 	if !c.local {
 		if err := s.ready(c.p); err != nil {
 			return params.Definition{}, err
 		}
 	}
-	d, ok := params.Lookup(key)
+	d, ok := params.Find(key)
 	if !ok {
-		return params.Definition{}, fmt.Errorf("selfcare: parameter %q: %w",
-			clean(key), params.ErrUnknown)
+		return params.Definition{}, fmt.Errorf("selfcare: %w", &params.UnknownError{Key: key})
 	}
 	return d, nil
 }
 
-// SetParam sets a parameter and returns the changes made: the requested
-// one first, then any it implies (see [params.Values.PlanSet]). Every
-// change is audited with its old and new value, and applies at once in
-// this process and, through the store's generation, at the next request
-// in every other. c needs update access to the resource of every changed
-// parameter (see [ParamResource]).
+// paramWriteAttempts bounds how often a change of the parameters or the
+// servers is planned again after the store refused it because another
+// change landed first (params.ErrConflict). Administrators rarely collide,
+// so a few attempts settle any real contention; more would only hide a
+// livelock.
+const paramWriteAttempts = 8
+
+// errParamsBusy refuses a change whose every attempt met another change.
+var errParamsBusy = fmt.Errorf("selfcare: the parameters or servers kept changing "+
+	"while this change was made; try again: %w", params.ErrConflict)
+
+// SetParam sets a parameter, named by its key or display name in any
+// letter case, and returns the changes made: the requested one first, then
+// any it implies (see [params.Values.PlanSet]). Every change is audited
+// with its old and new value, and applies at once in this process and,
+// through the store's generation, at the next request in every other. c
+// needs update access to the resource of every changed parameter (see
+// [ParamResource]).
+//
+// The plan is stored only at the generation it was made from, and made
+// again when another change landed first, so that the old values it
+// audits are the ones it replaced and a server it names is still there.
+// When other changes keep landing, it gives up with an error matching
+// params.ErrConflict.
 //
 // A refused value yields a [*params.ValidationError] naming the parameter
-// and its allowed values; an unknown key an error matching
-// params.ErrUnknown.
+// and its allowed values; an unknown key a [*params.UnknownError].
 func (s *Service) SetParam(ctx context.Context, c Caller, key, value string) (
 	[]params.Change, error) {
-	if _, err := s.paramDefinition(c, key); err != nil {
-		return nil, err
-	}
-	if err := s.authorizeParam(ctx, c, key, ActionParamSet); err != nil {
-		return nil, err
-	}
-	snap, err := s.paramSnapshot(ctx)
+	d, err := s.paramDefinition(c, key)
 	if err != nil {
 		return nil, err
 	}
-	plan, err := snap.Values.PlanSet(key, value, snap.Cluster)
-	if err != nil {
-		s.audit(ctx, AuditEvent{Actor: c.actor, Action: ActionParamSet, Target: key,
-			Outcome: OutcomeFailed, Detail: strings.TrimPrefix(err.Error(), "params: "),
-			RemoteAddr: c.addr})
-		return nil, fmt.Errorf("selfcare: set parameter: %w", err)
+	if err := s.authorizeParam(ctx, c, d.Key, ActionParamSet); err != nil {
+		return nil, err
 	}
-	return plan, s.applyPlan(ctx, c, plan, ActionParamSet)
+	return s.changeParams(ctx, c, ActionParamSet, func(snap params.Snapshot) (
+		[]params.Change, error) {
+		plan, err := snap.Values.PlanSet(d.Key, value, snap.Cluster)
+		if err != nil {
+			s.audit(ctx, AuditEvent{Actor: c.actor, Action: ActionParamSet, Target: d.Key,
+				Outcome: OutcomeFailed, Detail: strings.TrimPrefix(err.Error(), "params: "),
+				RemoteAddr: c.addr})
+			return nil, fmt.Errorf("selfcare: %w", err)
+		}
+		return plan, nil
+	})
 }
 
 // ResetParam removes the value set for a parameter, so that its default
 // applies, and returns the change, or none when no value was set. It is
-// audited and authorised as [Service.SetParam].
+// audited, authorised and stored as [Service.SetParam].
 func (s *Service) ResetParam(ctx context.Context, c Caller, key string) (
 	[]params.Change, error) {
-	if _, err := s.paramDefinition(c, key); err != nil {
-		return nil, err
-	}
-	if err := s.authorizeParam(ctx, c, key, ActionParamReset); err != nil {
-		return nil, err
-	}
-	snap, err := s.paramSnapshot(ctx)
+	d, err := s.paramDefinition(c, key)
 	if err != nil {
 		return nil, err
 	}
-	plan, err := snap.Values.PlanReset(key)
-	if err != nil || len(plan) == 0 {
+	if err := s.authorizeParam(ctx, c, d.Key, ActionParamReset); err != nil {
 		return nil, err
 	}
-	return plan, s.applyPlan(ctx, c, plan, ActionParamReset)
+	return s.changeParams(ctx, c, ActionParamReset, func(snap params.Snapshot) (
+		[]params.Change, error) {
+		return snap.Values.PlanReset(d.Key)
+	})
 }
 
 // authorizeParam checks update access to the parameter key, which exists.
@@ -520,22 +543,47 @@ func (s *Service) authorizeParam(ctx context.Context, c Caller, key, action stri
 	return s.authorize(ctx, c, ParamResource(d), acl.Update, action, key)
 }
 
-// applyPlan authorises, stores and audits the changes of one plan.
-// TODO(params): the plan is made from the snapshot and stored without a
-// compare-and-set, so two administrators changing the same parameter or
-// the server list at the same instant, in two processes, can lose one
-// change and audit a stale old value; params.Store has no conditional
-// write yet.
-func (s *Service) applyPlan(ctx context.Context, c Caller, plan []params.Change,
-	action string) error {
-	for _, ch := range plan {
-		if err := s.authorizeParam(ctx, c, ch.Key, action); err != nil {
-			return err
+// changeParams plans a change from the snapshot in force, authorises it,
+// stores it at the snapshot's generation, and audits and applies it. When
+// the store refuses the plan as stale, it syncs and plans again, at most
+// paramWriteAttempts times. An empty plan changes nothing.
+func (s *Service) changeParams(ctx context.Context, c Caller, action string,
+	planFn func(params.Snapshot) ([]params.Change, error)) ([]params.Change, error) {
+	for attempt := 1; ; attempt++ {
+		snap, err := s.paramSnapshot(ctx)
+		if err != nil {
+			return nil, err
 		}
+		plan, err := planFn(snap)
+		if err != nil || len(plan) == 0 {
+			return nil, err
+		}
+		// An implied change may touch a parameter of another resource.
+		for _, ch := range plan[1:] {
+			if err := s.authorizeParam(ctx, c, ch.Key, action); err != nil {
+				return nil, err
+			}
+		}
+
+		err = s.params.store.UpdateParams(ctx, snap.Generation, plan)
+		switch {
+		case errors.Is(err, params.ErrConflict) && attempt < paramWriteAttempts:
+			s.log.Debug("selfcare: parameters changed meanwhile; planning again",
+				"key", plan[0].Key, "attempt", attempt)
+			continue
+		case errors.Is(err, params.ErrConflict):
+			return nil, errParamsBusy
+		case err != nil:
+			return nil, fmt.Errorf("selfcare: %w", err)
+		}
+		s.auditChanges(ctx, c, plan, action)
+		return plan, nil
 	}
-	if err := s.params.store.UpdateParams(ctx, plan); err != nil {
-		return fmt.Errorf("selfcare: update parameters: %w", err)
-	}
+}
+
+// auditChanges records each change of a stored plan and applies it here.
+func (s *Service) auditChanges(ctx context.Context, c Caller, plan []params.Change,
+	action string) {
 	for _, ch := range plan {
 		detail := fmt.Sprintf("%q -> %q", ch.Old, ch.New)
 		if ch.Reset {
@@ -554,7 +602,6 @@ func (s *Service) applyPlan(ctx context.Context, c Caller, plan []params.Change,
 	if err := s.syncParams(ctx); err != nil {
 		s.log.Warn("selfcare: reloading parameters after a change", "err", err)
 	}
-	return nil
 }
 
 // Profiles returns every user profile, ordered by name; c needs read
@@ -571,8 +618,7 @@ func (s *Service) Profiles(ctx context.Context, c Caller) ([]params.UserProfile,
 	return ps, nil
 }
 
-// Profile returns one user profile, or an error matching
-// params.ErrNotFound.
+// Profile returns one user profile, or a [*params.NotFoundError].
 func (s *Service) Profile(ctx context.Context, c Caller, name string) (
 	params.UserProfile, error) {
 	err := s.authorize(ctx, c, acl.ResourceUserProfiles, acl.Read, "profile.get", name)
@@ -581,15 +627,30 @@ func (s *Service) Profile(ctx context.Context, c Caller, name string) (
 	}
 	prof, err := s.params.store.Profile(ctx, name)
 	if err != nil {
-		return params.UserProfile{}, fmt.Errorf("selfcare: user profile %q: %w",
-			clean(name), err)
+		return params.UserProfile{}, profileError(err, name)
 	}
 	return prof, nil
 }
 
+// profileError wraps a store's error about the profile name once, turning
+// the store's sentinels into the errors that name the profile.
+func profileError(err error, name string) error {
+	switch {
+	case errors.Is(err, params.ErrNotFound):
+		return fmt.Errorf("selfcare: %w", &params.NotFoundError{Thing: params.ThingProfile,
+			Name: name})
+	case errors.Is(err, params.ErrInUse):
+		return fmt.Errorf("selfcare: %w", &params.InUseError{Thing: params.ThingProfile,
+			Name: name, Reason: "users hold it",
+			Remedy: "Assign those users another profile, or none, first"})
+	}
+	return fmt.Errorf("selfcare: user profile %s: %w", params.QuoteValue(name), err)
+}
+
 // PutProfile creates or replaces a user profile; c needs update access to
 // [acl.ResourceUserProfiles]. A bad name or description yields
-// [*params.ValidationError]s joined. It reports whether the profile was
+// [*params.ValidationError]s joined, and so does a name that another
+// profile has in other letter case. It reports whether the profile was
 // created.
 func (s *Service) PutProfile(ctx context.Context, c Caller, prof params.UserProfile) (
 	created bool, err error) {
@@ -599,25 +660,39 @@ func (s *Service) PutProfile(ctx context.Context, c Caller, prof params.UserProf
 		return false, err
 	}
 	if err := prof.Validate(); err != nil {
-		return false, fmt.Errorf("selfcare: user profile: %w", err)
+		return false, fmt.Errorf("selfcare: %w", err)
 	}
-	old, err := s.params.store.Profile(ctx, prof.Name)
-	switch {
-	case errors.Is(err, params.ErrNotFound):
-		created = true
-	case err != nil:
-		return false, fmt.Errorf("selfcare: user profile %q: %w", prof.Name, err)
+	old, replaced, err := s.params.store.PutProfile(ctx, prof)
+	if errors.Is(err, params.ErrExists) {
+		return false, fmt.Errorf("selfcare: %w", params.NameTaken(prof.Name,
+			s.profileLike(ctx, prof.Name)))
 	}
-	if err := s.params.store.PutProfile(ctx, prof); err != nil {
-		return false, fmt.Errorf("selfcare: user profile %q: %w", prof.Name, err)
+	if err != nil {
+		return false, profileError(err, prof.Name)
 	}
 	detail := "created: " + profileText(prof)
-	if !created {
+	if replaced {
 		detail = profileText(old) + " -> " + profileText(prof)
 	}
 	s.audit(ctx, AuditEvent{Actor: c.actor, Action: ActionProfilePut, Target: prof.Name,
 		Outcome: OutcomeOK, Detail: detail, RemoteAddr: c.addr})
-	return created, nil
+	return !replaced, nil
+}
+
+// profileLike returns the name of the profile whose name is name in other
+// letter case, for the message of a refusal; name itself if none is found
+// any more.
+func (s *Service) profileLike(ctx context.Context, name string) string {
+	ps, err := s.params.store.Profiles(ctx)
+	if err != nil {
+		return name
+	}
+	for _, p := range ps {
+		if p.Name != name && strings.EqualFold(p.Name, name) {
+			return p.Name
+		}
+	}
+	return name
 }
 
 // profileText describes a profile for the audit trail.
@@ -626,26 +701,24 @@ func profileText(p params.UserProfile) string {
 		p.AllowEMMaxLoginTime)
 }
 
-// DeleteProfile removes a user profile. It returns an error matching
-// params.ErrNotFound, or params.ErrInUse while a user holds it.
+// DeleteProfile removes a user profile. It returns a
+// [*params.NotFoundError], or a [*params.InUseError] while a user holds
+// it.
 func (s *Service) DeleteProfile(ctx context.Context, c Caller, name string) error {
 	err := s.authorize(ctx, c, acl.ResourceUserProfiles, acl.Update, ActionProfileDelete,
 		name)
 	if err != nil {
 		return err
 	}
-	// Read first, so that the trail keeps what was deleted.
-	old, err := s.params.store.Profile(ctx, name)
+	// The store returns what it deleted, so that the trail keeps it.
+	old, err := s.params.store.DeleteProfile(ctx, name)
 	if err != nil {
-		return fmt.Errorf("selfcare: delete user profile %q: %w", clean(name), err)
-	}
-	if err := s.params.store.DeleteProfile(ctx, name); err != nil {
 		if errors.Is(err, params.ErrInUse) {
 			s.audit(ctx, AuditEvent{Actor: c.actor, Action: ActionProfileDelete,
 				Target: name, Outcome: OutcomeFailed, Detail: "assigned to a user",
 				RemoteAddr: c.addr})
 		}
-		return fmt.Errorf("selfcare: delete user profile %q: %w", clean(name), err)
+		return profileError(err, name)
 	}
 	s.audit(ctx, AuditEvent{Actor: c.actor, Action: ActionProfileDelete, Target: name,
 		Outcome: OutcomeOK, Detail: "deleted: " + profileText(old), RemoteAddr: c.addr})
@@ -654,24 +727,23 @@ func (s *Service) DeleteProfile(ctx context.Context, c Caller, name string) erro
 
 // AssignProfile gives a user a profile; "" takes it away. c needs update
 // access to [acl.ResourceUserProfiles]. It returns an error matching
-// ErrNotFound for an unknown user and params.ErrNotFound for an unknown
-// profile. The user's next request sees the change.
+// ErrNotFound for an unknown user and a [*params.NotFoundError] for an
+// unknown profile. The user's next request sees the change.
 func (s *Service) AssignProfile(ctx context.Context, c Caller, userID, profile string) error {
 	err := s.authorize(ctx, c, acl.ResourceUserProfiles, acl.Update, ActionProfileAssign,
 		userID)
 	if err != nil {
 		return err
 	}
-	u, err := s.store.User(ctx, userID)
-	if err != nil {
-		return fmt.Errorf("selfcare: assign profile to %q: %w", clean(userID), err)
-	}
-	if err := s.params.store.AssignProfile(ctx, userID, profile); err != nil {
-		return fmt.Errorf("selfcare: assign profile %q to %q: %w", clean(profile),
-			clean(userID), err)
+	old, err := s.params.store.AssignProfile(ctx, userID, profile)
+	switch {
+	case errors.Is(err, params.ErrNotFound):
+		return profileError(err, profile)
+	case err != nil:
+		return fmt.Errorf("selfcare: assign a profile: %w", err)
 	}
 	s.audit(ctx, AuditEvent{Actor: c.actor, Action: ActionProfileAssign, Target: userID,
-		Outcome: OutcomeOK, Detail: fmt.Sprintf("%q -> %q", u.Profile, profile),
+		Outcome: OutcomeOK, Detail: fmt.Sprintf("%q -> %q", old, profile),
 		RemoteAddr: c.addr})
 	return nil
 }
@@ -691,95 +763,125 @@ func (s *Service) Servers(ctx context.Context, c Caller) ([]params.Server, error
 	return snap.Cluster.Servers(), nil
 }
 
-// PutServer adds a server to the cluster or replaces the one of the same
-// name; a publisher takes the role from the former one. c needs update
-// access to [acl.ResourceEnterpriseParameters]. The rules of
-// [params.Cluster.With] apply: the first server is the publisher, and the
-// publisher is changed only by promoting another one.
+// PutServer adds a server to the cluster or changes the role of the one
+// of the same name; a publisher takes the role from the former one. c
+// needs update access to [acl.ResourceEnterpriseParameters]. The rules of
+// [params.Cluster.With] apply: names compare without regard to letter
+// case and keep the spelling first given, so a name in other case changes
+// nothing but the role; the first server is the publisher, and the
+// publisher is changed only by promoting another one. Changes are stored
+// as [Service.SetParam] stores its plans.
 func (s *Service) PutServer(ctx context.Context, c Caller, srv params.Server) error {
 	err := s.authorize(ctx, c, acl.ResourceEnterpriseParameters, acl.Update,
 		ActionServerPut, srv.Name)
 	if err != nil {
 		return err
 	}
-	snap, err := s.paramSnapshot(ctx)
-	if err != nil {
-		return err
-	}
-	next, err := snap.Cluster.With(srv)
-	if err != nil {
-		return fmt.Errorf("selfcare: server: %w", err)
-	}
-	detail := "added"
-	if old, ok := snap.Cluster.Server(srv.Name); ok {
-		detail = fmt.Sprintf("publisher %t -> %t", old.Publisher, srv.Publisher)
-	} else if srv.Publisher {
-		detail = "added as the publisher"
-	}
-	return s.storeServers(ctx, c, next, ActionServerPut, srv.Name, detail)
+	return s.changeServers(ctx, c, ActionServerPut, func(snap params.Snapshot) (
+		params.Cluster, string, string, error) {
+		next, err := snap.Cluster.With(srv)
+		if err != nil {
+			return next, "", "", fmt.Errorf("selfcare: %w", err)
+		}
+		old, existed := snap.Cluster.Server(srv.Name)
+		now, _ := next.Server(srv.Name)
+		switch {
+		case existed:
+			return next, now.Name, fmt.Sprintf("publisher %t -> %t", old.Publisher,
+				now.Publisher), nil
+		case now.Publisher:
+			return next, now.Name, "added as the publisher", nil
+		}
+		return next, now.Name, "added", nil
+	})
 }
 
-// SetPublisher makes an existing server the publisher. It returns an
-// error matching params.ErrNotFound for an unknown server.
+// SetPublisher makes an existing server the publisher. It returns a
+// [*params.NotFoundError] for an unknown server.
 func (s *Service) SetPublisher(ctx context.Context, c Caller, name string) error {
 	err := s.authorize(ctx, c, acl.ResourceEnterpriseParameters, acl.Update,
 		ActionServerPut, name)
 	if err != nil {
 		return err
 	}
-	snap, err := s.paramSnapshot(ctx)
-	if err != nil {
-		return err
-	}
-	srv, ok := snap.Cluster.Server(name)
-	if !ok {
-		return fmt.Errorf("selfcare: server %q: %w", clean(name), params.ErrNotFound)
-	}
-	return s.PutServer(ctx, c, params.Server{Name: srv.Name, Publisher: true})
+	return s.changeServers(ctx, c, ActionServerPut, func(snap params.Snapshot) (
+		params.Cluster, string, string, error) {
+		old, ok := snap.Cluster.Server(name)
+		if !ok {
+			return snap.Cluster, "", "", fmt.Errorf("selfcare: %w",
+				&params.NotFoundError{Thing: params.ThingServer, Name: name})
+		}
+		next, err := snap.Cluster.With(params.Server{Name: old.Name, Publisher: true})
+		if err != nil {
+			return next, "", "", fmt.Errorf("selfcare: %w", err)
+		}
+		return next, old.Name, fmt.Sprintf("publisher %t -> true", old.Publisher), nil
+	})
 }
 
-// RemoveServer takes a server out of the cluster. It returns an error
-// matching params.ErrNotFound for an unknown server, and params.ErrInUse
+// RemoveServer takes a server out of the cluster. It returns a
+// [*params.NotFoundError] for an unknown server, and a [*params.InUseError]
 // while Self Care Portal Default Server names it or while it is the
-// publisher of a cluster with other servers.
+// publisher of a cluster with other servers (see
+// [params.PlanRemoveServer]). The removal is stored only if neither the
+// parameters nor the servers changed since it was checked, so that a
+// parameter set at the same moment to name the server cannot be left
+// naming nothing.
 func (s *Service) RemoveServer(ctx context.Context, c Caller, name string) error {
 	err := s.authorize(ctx, c, acl.ResourceEnterpriseParameters, acl.Update,
 		ActionServerRemove, name)
 	if err != nil {
 		return err
 	}
-	snap, err := s.paramSnapshot(ctx)
-	if err != nil {
-		return err
-	}
-	if strings.EqualFold(snap.Values.DefaultServerName(), name) {
-		d, _ := params.Lookup(params.KeyDefaultServer)
-		return fmt.Errorf("selfcare: server %q is named by %q; set it to another "+
-			"server or None first: %w", clean(name), d.DisplayName, params.ErrInUse)
-	}
-	if srv, ok := snap.Cluster.Server(name); ok && srv.Publisher && snap.Cluster.Len() > 1 {
-		return fmt.Errorf("selfcare: server %q is the publisher; make another server "+
-			"the publisher first: %w", srv.Name, params.ErrInUse)
-	}
-	next, err := snap.Cluster.Without(name)
-	if err != nil {
-		return fmt.Errorf("selfcare: remove server: %w", err)
-	}
-	return s.storeServers(ctx, c, next, ActionServerRemove, name, "removed")
+	return s.changeServers(ctx, c, ActionServerRemove, func(snap params.Snapshot) (
+		params.Cluster, string, string, error) {
+		next, srv, err := params.PlanRemoveServer(snap.Values, snap.Cluster, name)
+		if err != nil {
+			return next, "", "", fmt.Errorf("selfcare: %w", err)
+		}
+		return next, srv.Name, "removed", nil
+	})
 }
 
-// storeServers writes the cluster, audits the change and applies it.
-func (s *Service) storeServers(ctx context.Context, c Caller, next params.Cluster,
-	action, target, detail string) error {
-	if err := s.params.store.SetServers(ctx, next.Servers()); err != nil {
-		return fmt.Errorf("selfcare: servers: %w", err)
+// changeServers plans a new server list from the snapshot in force and
+// stores it at the snapshot's generation, planning again when the store
+// refuses it as stale, as changeParams does. plan returns the next
+// cluster, the server it changes as the cluster spells it, and the
+// audit's detail; a plan that changes nothing is not stored or audited.
+func (s *Service) changeServers(ctx context.Context, c Caller, action string,
+	plan func(params.Snapshot) (next params.Cluster, target, detail string, err error),
+) error {
+	for attempt := 1; ; attempt++ {
+		snap, err := s.paramSnapshot(ctx)
+		if err != nil {
+			return err
+		}
+		next, target, detail, err := plan(snap)
+		if err != nil {
+			return err
+		}
+		if next.Equal(snap.Cluster) {
+			return nil
+		}
+
+		err = s.params.store.SetServers(ctx, snap.Generation, next.Servers())
+		switch {
+		case errors.Is(err, params.ErrConflict) && attempt < paramWriteAttempts:
+			s.log.Debug("selfcare: servers changed meanwhile; planning again",
+				"server", target, "attempt", attempt)
+			continue
+		case errors.Is(err, params.ErrConflict):
+			return errParamsBusy
+		case err != nil:
+			return fmt.Errorf("selfcare: %w", err)
+		}
+		s.audit(ctx, AuditEvent{Actor: c.actor, Action: action, Target: target,
+			Outcome: OutcomeOK, Detail: detail, RemoteAddr: c.addr})
+		if err := s.syncParams(ctx); err != nil {
+			s.log.Warn("selfcare: reloading parameters after a change", "err", err)
+		}
+		return nil
 	}
-	s.audit(ctx, AuditEvent{Actor: c.actor, Action: action, Target: target,
-		Outcome: OutcomeOK, Detail: detail, RemoteAddr: c.addr})
-	if err := s.syncParams(ctx); err != nil {
-		s.log.Warn("selfcare: reloading parameters after a change", "err", err)
-	}
-	return nil
 }
 
 // DefaultServer returns the server that clients should use for embedded
@@ -903,14 +1005,28 @@ var _ ParamStore = noParams{}
 func (noParams) ParamValues(context.Context) (map[string]string, error) { return nil, nil }
 func (noParams) Servers(context.Context) ([]params.Server, error)       { return nil, nil }
 func (noParams) Generation(context.Context) (uint64, error)             { return 0, nil }
-func (noParams) UpdateParams(context.Context, []params.Change) error    { return errNoParamStore }
-func (noParams) SetServers(context.Context, []params.Server) error      { return errNoParamStore }
-func (noParams) PutProfile(context.Context, params.UserProfile) error   { return errNoParamStore }
-func (noParams) DeleteProfile(context.Context, string) error            { return params.ErrNotFound }
+func (noParams) UpdateParams(context.Context, uint64, []params.Change) error {
+	return errNoParamStore
+}
+func (noParams) SetServers(context.Context, uint64, []params.Server) error {
+	return errNoParamStore
+}
 func (noParams) Profiles(context.Context) ([]params.UserProfile, error) { return nil, nil }
-func (noParams) AssignProfile(context.Context, string, string) error    { return errNoParamStore }
 func (noParams) EMLoginChoice(context.Context, string) (string, error)  { return "", nil }
 func (noParams) SetEMLoginChoice(context.Context, string, string) error { return errNoParamStore }
+
+func (noParams) PutProfile(context.Context, params.UserProfile) (params.UserProfile, bool,
+	error) {
+	return params.UserProfile{}, false, errNoParamStore
+}
+
+func (noParams) DeleteProfile(context.Context, string) (params.UserProfile, error) {
+	return params.UserProfile{}, params.ErrNotFound
+}
+
+func (noParams) AssignProfile(context.Context, string, string) (string, error) {
+	return "", errNoParamStore
+}
 
 func (noParams) Profile(context.Context, string) (params.UserProfile, error) {
 	return params.UserProfile{}, params.ErrNotFound

@@ -1,10 +1,14 @@
 package selfcare_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -710,5 +714,437 @@ func TestStoreWithoutParametersUsesDefaults(t *testing.T) {
 	if _, err := svc.SetParam(ctx, local, params.KeyShowChangePIN, "false"); !errors.Is(err,
 		errors.ErrUnsupported) {
 		t.Errorf("SetParam: %v, want errors.ErrUnsupported", err)
+	}
+}
+
+// sharedStores opens, for each store kind, two handles on the same data,
+// as two portal processes have them: one memstore shared, or two sqlstore
+// handles on one file.
+var sharedStores = []struct {
+	name string
+	open func(testing.TB) (a, b selfcare.Store)
+}{
+	{"memstore", func(testing.TB) (selfcare.Store, selfcare.Store) {
+		s := memstore.New()
+		return s, s
+	}},
+	{"sqlstore", func(tb testing.TB) (selfcare.Store, selfcare.Store) {
+		path := filepath.Join(tb.TempDir(), "portal.db")
+		open := func() selfcare.Store {
+			s, err := sqlstore.Open(tb.Context(), path, sqlstore.Config{})
+			if err != nil {
+				tb.Fatal(err)
+			}
+			tb.Cleanup(func() { s.Close() })
+			return s
+		}
+		return open(), open()
+	}},
+}
+
+// storedParams loads what the store holds, as a fresh process would see
+// it; the error lists stored values that do not validate.
+func storedParams(tb testing.TB, s selfcare.Store) (params.Values, params.Cluster, error) {
+	tb.Helper()
+	ps := s.(selfcare.ParamStore)
+	servers, err := ps.Servers(tb.Context())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cl, err := params.NewCluster(servers...)
+	if err != nil {
+		tb.Fatalf("stored servers: %v", err)
+	}
+	raw, err := ps.ParamValues(tb.Context())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	v, err := params.NewValues(raw, cl)
+	return v, cl, err
+}
+
+// TestConcurrentSetAndRemoveNeverOrphanTheDefaultServer has one process
+// set Self Care Portal Default Server to a server while another removes
+// that server, at the same moment, many times over: whichever wins, the
+// stored parameter never names a server that is gone.
+func TestConcurrentSetAndRemoveNeverOrphanTheDefaultServer(t *testing.T) {
+	const rounds = 50
+	pub := params.Server{Name: "cucm-pub.example.com", Publisher: true}
+	sub := params.Server{Name: "cucm-sub.example.com"}
+	for _, st := range sharedStores {
+		t.Run(st.name, func(t *testing.T) {
+			ctx := t.Context()
+			a, b := st.open(t)
+			setter := selfcare.New(a, selfcare.Config{Hash: cheapHash})
+			remover := selfcare.New(b, selfcare.Config{Hash: cheapHash})
+			if err := setter.PutServer(ctx, local, pub); err != nil {
+				t.Fatal(err)
+			}
+			outcomes := map[string]int{}
+			for round := range rounds {
+				// Each round starts from both servers and the parameter at None.
+				if err := setter.PutServer(ctx, local, sub); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := setter.ResetParam(ctx, local, params.KeyDefaultServer); err != nil {
+					t.Fatal(err)
+				}
+
+				var setErr, removeErr error
+				var wg sync.WaitGroup
+				start := make(chan struct{})
+				wg.Go(func() {
+					<-start
+					_, setErr = setter.SetParam(ctx, local, params.KeyDefaultServer, sub.Name)
+				})
+				wg.Go(func() {
+					<-start
+					removeErr = remover.RemoveServer(ctx, local, sub.Name)
+				})
+				close(start)
+				wg.Wait()
+
+				v, cl, err := storedParams(t, a)
+				if err != nil {
+					t.Fatalf("round %d: the stored parameter names a missing server "+
+						"(set: %v; remove: %v): %v", round, setErr, removeErr, err)
+				}
+				_, subThere := cl.Server(sub.Name)
+				named := v.DefaultServerName() == sub.Name
+				switch {
+				case setErr == nil && removeErr == nil:
+					t.Fatalf("round %d: both the set and the removal succeeded", round)
+				case setErr != nil && !errors.Is(setErr, params.ErrInvalid) &&
+					!errors.Is(setErr, params.ErrConflict):
+					t.Fatalf("round %d: set: %v", round, setErr)
+				case removeErr != nil && !errors.Is(removeErr, params.ErrInUse) &&
+					!errors.Is(removeErr, params.ErrConflict):
+					t.Fatalf("round %d: remove: %v", round, removeErr)
+				case named != (setErr == nil) || subThere != (removeErr != nil):
+					t.Fatalf("round %d: named %t, server there %t after set %v, remove %v",
+						round, named, subThere, setErr, removeErr)
+				}
+				outcomes[fmt.Sprintf("set ok %t, remove ok %t", setErr == nil,
+					removeErr == nil)]++
+			}
+			t.Logf("outcomes of %d rounds: %v", rounds, outcomes)
+		})
+	}
+}
+
+// TestConcurrentSetsAuditTheValuesTheyReplaced sets one parameter from
+// two processes at once, to a different value each time: the old values
+// on the trail are the ones each change replaced, so that they chain from
+// the default to the value stored.
+func TestConcurrentSetsAuditTheValuesTheyReplaced(t *testing.T) {
+	const writers = 8
+	key := params.KeyActivationTTL
+	for _, st := range sharedStores {
+		t.Run(st.name, func(t *testing.T) {
+			ctx := t.Context()
+			a, b := st.open(t)
+			svcs := []*selfcare.Service{
+				selfcare.New(a, selfcare.Config{Hash: cheapHash}),
+				selfcare.New(b, selfcare.Config{Hash: cheapHash}),
+			}
+			errs := make([]error, writers)
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for i := range writers {
+				wg.Go(func() {
+					<-start
+					_, errs[i] = svcs[i%2].SetParam(ctx, local, key, strconv.Itoa(i+1))
+				})
+			}
+			close(start)
+			wg.Wait()
+			done := 0
+			for i, err := range errs {
+				switch {
+				case err == nil:
+					done++
+				case !errors.Is(err, params.ErrConflict):
+					t.Errorf("writer %d: %v", i, err)
+				}
+			}
+			if done == 0 {
+				t.Fatal("no writer got through")
+			}
+
+			es, err := svcs[0].Audit(ctx, selfcare.AuditFilter{Action: selfcare.ActionParamSet,
+				Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			replaced := map[string]string{} // old value -> new value
+			for _, e := range es {
+				if e.Target != key || e.Outcome != selfcare.OutcomeOK {
+					continue
+				}
+				var old, next string
+				if _, err := fmt.Sscanf(e.Detail, "%q -> %q", &old, &next); err != nil {
+					t.Fatalf("detail %q: %v", e.Detail, err)
+				}
+				if other, dup := replaced[old]; dup {
+					t.Errorf("two changes replaced %q: with %q and %q", old, other, next)
+				}
+				replaced[old] = next
+			}
+			if len(replaced) != done {
+				t.Errorf("%d changes audited for %d that were made: %v", len(replaced),
+					done, replaced)
+			}
+			v, _, err := storedParams(t, a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cur := "168"
+			for range len(replaced) {
+				next, ok := replaced[cur]
+				if !ok {
+					t.Fatalf("the trail breaks after %q: %v", cur, replaced)
+				}
+				cur = next
+			}
+			if cur != v.Value(key) {
+				t.Errorf("the trail ends at %q, the store holds %q", cur, v.Value(key))
+			}
+		})
+	}
+}
+
+// conflictStore refuses every write of parameters and servers as planned
+// at a stale generation, as a store does while other processes keep
+// changing them.
+type conflictStore struct {
+	*memstore.Store
+	writes atomic.Int32
+}
+
+func (s *conflictStore) UpdateParams(context.Context, uint64, []params.Change) error {
+	s.writes.Add(1)
+	return fmt.Errorf("update parameters: %w", params.ErrConflict)
+}
+
+func (s *conflictStore) SetServers(context.Context, uint64, []params.Server) error {
+	s.writes.Add(1)
+	return fmt.Errorf("set servers: %w", params.ErrConflict)
+}
+
+func TestEndlessConflictsGiveUpAfterAFewAttempts(t *testing.T) {
+	store := &conflictStore{Store: memstore.New()}
+	svc := selfcare.New(store, selfcare.Config{Hash: cheapHash})
+	ctx := t.Context()
+
+	_, err := svc.SetParam(ctx, local, params.KeyShowChangePIN, "false")
+	if !errors.Is(err, params.ErrConflict) || !strings.Contains(err.Error(), "try again") {
+		t.Errorf("SetParam: %v, want params.ErrConflict saying to try again", err)
+	}
+	if n := store.writes.Load(); n < 2 || n > 20 {
+		t.Errorf("SetParam tried %d writes, want a few retries", n)
+	}
+	store.writes.Store(0)
+	err = svc.PutServer(ctx, local, params.Server{Name: "cucm-pub", Publisher: true})
+	if !errors.Is(err, params.ErrConflict) {
+		t.Errorf("PutServer: %v, want params.ErrConflict", err)
+	}
+	if n := store.writes.Load(); n < 2 || n > 20 {
+		t.Errorf("PutServer tried %d writes, want a few retries", n)
+	}
+	// Nothing that was not stored is on the trail as done.
+	es, err := svc.Audit(ctx, selfcare.AuditFilter{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range es {
+		if e.Outcome == selfcare.OutcomeOK {
+			t.Errorf("audited as done: %+v", e)
+		}
+	}
+}
+
+// TestServerNamesIgnoreLetterCase pins the one rule for server names:
+// compared without regard to case, stored as first given, a name in other
+// case changes nothing, and the parameter takes the stored spelling.
+func TestServerNamesIgnoreLetterCase(t *testing.T) {
+	for _, st := range paramStores {
+		t.Run(st.name, func(t *testing.T) {
+			ctx := t.Context()
+			svc := selfcare.New(st.open(t), selfcare.Config{Hash: cheapHash})
+			mixed := params.Server{Name: "Mixed.example.com", Publisher: true}
+			sub := params.Server{Name: "cucm-sub.example.com"}
+			for _, srv := range []params.Server{mixed, sub} {
+				if err := svc.PutServer(ctx, local, srv); err != nil {
+					t.Fatal(err)
+				}
+			}
+			plan, err := svc.SetParam(ctx, local, params.KeyDefaultServer, "MIXED.EXAMPLE.COM")
+			if err != nil || plan[0].New != mixed.Name {
+				t.Fatalf("SetParam in other case = %v, %v; want the stored spelling", plan, err)
+			}
+			trail := func() int {
+				t.Helper()
+				es, err := svc.Audit(ctx, selfcare.AuditFilter{Limit: 100})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return len(es)
+			}
+			before := trail()
+
+			// The same server in other case: no rename, no change, no entry.
+			if err := svc.PutServer(ctx, local, params.Server{Name: "mixed.example.com",
+				Publisher: true}); err != nil {
+				t.Fatalf("PutServer in other case: %v", err)
+			}
+			servers, err := svc.Servers(ctx, local)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff([]params.Server{mixed, sub}, servers); diff != "" {
+				t.Errorf("servers (-want +got):\n%s", diff)
+			}
+			got, err := svc.Param(ctx, local, params.KeyDefaultServer)
+			if err != nil || got.Value != mixed.Name || got.Err != nil {
+				t.Errorf("parameter after the no-op: %+v, %v", got, err)
+			}
+			if n := trail(); n != before {
+				t.Errorf("a change of letter case only added %d audit entries", n-before)
+			}
+
+			// Promotion and removal find servers in any case.
+			if err := svc.SetPublisher(ctx, local, "CUCM-SUB.EXAMPLE.COM"); err != nil {
+				t.Fatal(err)
+			}
+			if e := trailOf(t, svc).last(selfcare.ActionServerPut); e.Target != sub.Name {
+				t.Errorf("audited promotion of %q, want the stored spelling", e.Target)
+			}
+			err = svc.RemoveServer(ctx, local, "mixed.EXAMPLE.com")
+			var iu *params.InUseError
+			if !errors.As(err, &iu) || iu.ParamKey != params.KeyDefaultServer {
+				t.Errorf("removing the default server in other case: %v", err)
+			}
+		})
+	}
+}
+
+// auditReader reads a service's trail.
+type auditReader struct {
+	tb  testing.TB
+	svc *selfcare.Service
+}
+
+func trailOf(tb testing.TB, svc *selfcare.Service) auditReader {
+	return auditReader{tb, svc}
+}
+
+// last returns the latest entry of action.
+func (r auditReader) last(action string) selfcare.AuditEvent {
+	r.tb.Helper()
+	es, err := r.svc.Audit(r.tb.Context(), selfcare.AuditFilter{Action: action, Limit: 1})
+	if err != nil || len(es) == 0 {
+		r.tb.Fatalf("no %s on the trail: %v", action, err)
+	}
+	return es[0]
+}
+
+func TestProfileNamesAreUniqueIgnoringCase(t *testing.T) {
+	for _, st := range paramStores {
+		t.Run(st.name, func(t *testing.T) {
+			ctx := t.Context()
+			svc := selfcare.New(st.open(t), selfcare.Config{Hash: cheapHash})
+			hot := params.UserProfile{Name: "Hot Desk", AllowEMMaxLoginTime: true}
+			if _, err := svc.PutProfile(ctx, local, hot); err != nil {
+				t.Fatal(err)
+			}
+			_, err := svc.PutProfile(ctx, local, params.UserProfile{Name: "hot desk"})
+			var ve *params.ValidationError
+			if !errors.As(err, &ve) || ve.Key != "Name" ||
+				!strings.Contains(ve.Message(), `"Hot Desk"`) {
+				t.Errorf("hot desk beside Hot Desk: %v, want refused naming Hot Desk", err)
+			}
+			// Replacing it under its own name still works.
+			hot.Description = "Shared desks"
+			if created, err := svc.PutProfile(ctx, local, hot); err != nil || created {
+				t.Errorf("replacing Hot Desk: created %t, %v", created, err)
+			}
+			// Names that would look like another are refused.
+			for _, name := range []string{"Hot\u202eDesk", "Hot\u200bDesk", "\ufeffHot"} {
+				_, err := svc.PutProfile(ctx, local, params.UserProfile{Name: name})
+				if !errors.Is(err, params.ErrInvalid) {
+					t.Errorf("%q: %v, want refused", name, err)
+				}
+			}
+			ps, err := svc.Profiles(ctx, local)
+			if err != nil || len(ps) != 1 {
+				t.Errorf("profiles: %v, %v; want Hot Desk only", ps, err)
+			}
+		})
+	}
+}
+
+// TestParamErrorsSayItOnce checks that each layer wraps an error once:
+// the refusal names what is missing once, and "not found" never repeats.
+func TestParamErrorsSayItOnce(t *testing.T) {
+	f := newParamFixture(t, selfcare.Config{})
+	tests := []struct {
+		name   string
+		err    error
+		target error
+		says   string
+	}{
+		{"unknown server", f.svc.RemoveServer(f.ctx, local, "nope"), params.ErrNotFound,
+			`selfcare: params: There is no server "nope".`},
+		{"unknown publisher", f.svc.SetPublisher(f.ctx, local, "nope"), params.ErrNotFound,
+			`selfcare: params: There is no server "nope".`},
+		{"unknown profile", f.svc.DeleteProfile(f.ctx, local, "Nope"), params.ErrNotFound,
+			`selfcare: params: There is no user profile "Nope".`},
+		{"unknown profile assigned", f.svc.AssignProfile(f.ctx, local, testUser, "Nope"),
+			params.ErrNotFound, `selfcare: params: There is no user profile "Nope".`},
+		{"unknown parameter", func() error {
+			_, err := f.svc.SetParam(f.ctx, local, "NoSuchThing", "1")
+			return err
+		}(), params.ErrUnknown,
+			`selfcare: params: No parameter has the key or display name "NoSuchThing".`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !errors.Is(tt.err, tt.target) || tt.err.Error() != tt.says {
+				t.Errorf("got  %v\nwant %s", tt.err, tt.says)
+			}
+		})
+	}
+}
+
+func TestParamsAreNamedByKeyOrDisplayNameInAnyCase(t *testing.T) {
+	f := newParamFixture(t, selfcare.Config{})
+	for _, name := range []string{"showchangepin", "Show Change PIN", "SHOW CHANGE PIN"} {
+		st, err := f.svc.Param(f.ctx, local, name)
+		if err != nil || st.Key != params.KeyShowChangePIN {
+			t.Errorf("Param(%q) = %s, %v", name, st.Key, err)
+		}
+	}
+	plan, err := f.svc.SetParam(f.ctx, local, "show change pin", "False")
+	if err != nil || plan[0].Key != params.KeyShowChangePIN || plan[0].New != "false" {
+		t.Fatalf("SetParam by display name = %v, %v", plan, err)
+	}
+	if e := f.lastAudit(selfcare.ActionParamSet); e.Target != params.KeyShowChangePIN {
+		t.Errorf("audited under %q, want the key", e.Target)
+	}
+	plan, err = f.svc.ResetParam(f.ctx, local, "SHOWCHANGEPIN")
+	if err != nil || len(plan) != 1 || plan[0].Key != params.KeyShowChangePIN {
+		t.Errorf("ResetParam by key in other case = %v, %v", plan, err)
+	}
+}
+
+func TestLocalCallerSaysWhereItRuns(t *testing.T) {
+	f := newParamFixture(t, selfcare.Config{})
+	cli := selfcare.LocalCaller("").From("cli ada@host1 pid 4242")
+	if _, err := f.svc.SetParam(f.ctx, cli, params.KeyShowRingSettings, "true"); err != nil {
+		t.Fatal(err)
+	}
+	e := f.lastAudit(selfcare.ActionParamSet)
+	if e.Actor != "cli" || e.RemoteAddr != "cli ada@host1 pid 4242" {
+		t.Errorf("audited as %q from %q", e.Actor, e.RemoteAddr)
 	}
 }

@@ -8,6 +8,10 @@
 //
 // It posts {"mac", "model", "code"} to the portal's activation endpoint,
 // {portal}/ucmuser/api/v1/activation, and prints the phone's new name.
+// Whatever it prints from the network is quoted, control characters
+// escaped, so that a portal (or whatever answers in its place) cannot move
+// the cursor, recolour the terminal or forge a line; and a new name that
+// is not "SEP" and the phone's own MAC is refused.
 //
 // It talks only to the loopback interface unless -allow-remote is given:
 // the portal URL must name 127.0.0.0/8, ::1 or localhost, every connection
@@ -35,6 +39,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -268,12 +273,20 @@ func redeem(ctx context.Context, c *http.Client, p phone) (string, error) {
 		return "", fmt.Errorf("phonesim: reading the answer: %w", err)
 	}
 
+	// The status line's text is the server's; its number and Go's text
+	// for it are not.
+	status := fmt.Sprintf("%d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
 	if resp.StatusCode == http.StatusOK {
 		var out struct {
 			Device string `json:"device"`
 		}
 		if err := json.Unmarshal(data, &out); err != nil || out.Device == "" {
 			return "", fmt.Errorf("phonesim: the portal answered 200 without a device name")
+		}
+		if out.Device != onboarding.PrefixMAC+p.mac {
+			return "", fmt.Errorf("phonesim: the portal answered 200 with the device name "+
+				"%s, not %s%s, the name a phone with this MAC gets",
+				quote(out.Device), onboarding.PrefixMAC, p.mac)
 		}
 		return out.Device, nil
 	}
@@ -285,12 +298,25 @@ func redeem(ctx context.Context, c *http.Client, p phone) (string, error) {
 	}
 	if json.Unmarshal(data, &e) != nil || e.Error.Code == "" {
 		return "", fmt.Errorf("phonesim: %s answered %s; is it a Self Care portal?",
-			p.endpoint, resp.Status)
+			p.endpoint, status)
 	}
 	if resp.StatusCode >= 500 {
-		return "", fmt.Errorf("phonesim: the portal failed: %s (%s)", e.Error.Message,
-			resp.Status)
+		return "", fmt.Errorf("phonesim: the portal failed: %s (%s)", quote(e.Error.Message),
+			status)
 	}
-	return "", fmt.Errorf("%w: %s (%s, %s)", errRefused, e.Error.Message, resp.Status,
-		e.Error.Code)
+	return "", fmt.Errorf("%w: %s (%s, %s)", errRefused, quote(e.Error.Message), status,
+		quote(e.Error.Code))
+}
+
+// maxQuoted bounds how much of a text from the network is printed.
+const maxQuoted = 200
+
+// quote makes a text from the network safe to print on a terminal: quoted,
+// with control characters (escape sequences, line breaks) and everything
+// outside printable ASCII escaped, and cut to maxQuoted bytes.
+func quote(s string) string {
+	if len(s) > maxQuoted {
+		s = s[:maxQuoted] + "..."
+	}
+	return strconv.QuoteToASCII(s)
 }

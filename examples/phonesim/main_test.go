@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -201,5 +203,84 @@ func TestDialerAllowsLoopbackOnly(t *testing.T) {
 	tr := newClient(false, time.Second).Transport.(*http.Transport)
 	if tr.Proxy != nil || tr.DialContext == nil {
 		t.Error("the client may use a proxy or the default dialer")
+	}
+}
+
+// hostile is a server that answers every activation with status and
+// body, as a portal that is not one might.
+func hostile(t *testing.T, status int, body string) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter,
+		_ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// rawStatus is a server whose status line carries text of its choosing.
+func rawStatus(t *testing.T, line string) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter,
+		_ *http.Request) {
+		conn, buf, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.Close()
+		fmt.Fprintf(buf, "HTTP/1.1 %s\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
+			line)
+		buf.Flush()
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func TestNetworkTextIsPrintedEscaped(t *testing.T) {
+	const mac = "00A1B2C3D4E5"
+	tests := []struct {
+		name   string
+		url    string
+		status int
+		want   string // in the escaped output
+	}{
+		{"an escape sequence in the new name is refused",
+			hostile(t, 200, `{"device":"\u001b[2J\u001b[31mSEP00A1B2C3D4E5"}`),
+			exitUsage, `\x1b[2J`},
+		{"a line break in the new name is refused",
+			hostile(t, 200, `{"device":"SEP00A1B2C3D4E5\nactivated SEP000000000001"}`),
+			exitUsage, `\nactivated`},
+		{"another phone's name is refused",
+			hostile(t, 200, `{"device":"SEP001122334455"}`), exitUsage, "SEP001122334455"},
+		{"a name that is no SEP name is refused",
+			hostile(t, 200, `{"device":"BAT00A1B2C3D4E5"}`), exitUsage, "BAT00A1B2C3D4E5"},
+		{"control characters in a refusal are escaped",
+			hostile(t, 403, `{"error":{"code":"no\u001b]0;pwned\u0007",`+
+				`"message":"Refused.\r\nactivated SEP00A1B2C3D4E5\u009b"}}`),
+			exitRefused, `\r\nactivated`},
+		{"control characters in a failure are escaped",
+			hostile(t, 500, `{"error":{"code":"internal","message":"\u001b[5mboom"}}`),
+			exitUsage, `\x1b[5mboom`},
+		{"the status line's text is not printed",
+			rawStatus(t, "418 \x1b[31mteapot"), exitUsage, "418 I'm a teapot"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out, errOut, status := sim(t, "-portal", tc.url, "-mac", mac,
+				"-model", "Cisco 8845", "-code", "1234-5678-9012-3456")
+			printed := out + errOut
+			if status != tc.status || !strings.Contains(printed, tc.want) {
+				t.Errorf("status %d, output %q; want %d mentioning %q", status, printed,
+					tc.status, tc.want)
+			}
+			if strings.ContainsFunc(strings.TrimSuffix(printed, "\n"), func(r rune) bool {
+				return r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0
+			}) {
+				t.Errorf("control characters printed: %q", printed)
+			}
+		})
 	}
 }

@@ -90,7 +90,7 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string,
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	st, svc, err := openStore(ctx, options{DataDir: *dataDir, Logger: log,
-		ActivationKey: keyFile})
+		ActivationKey: keyFile, KeyUse: adminKeyUse(fs.Args())})
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,8 @@ Phones that onboard with an activation code, and their codes:
       a phone whose MAC is not known: it gets a dummy name (BAT...), and its
       code works on any phone of the model, which is then renamed SEP+MAC
   device require-activation DEVICE
-      issues a code unless one is outstanding; its owner sees it in the portal
+      issues a code unless one is outstanding; its owner sees it on My Phones
+      if they may sign in to Self Care and the portal shows such phones
   device import FILE.csv
       provisions the devices of a CSV file, all or none: a header line with
       name, model, owner, mac, requireActivation (model and owner required)
@@ -34,20 +35,41 @@ Phones that onboard with an activation code, and their codes:
   code replace DEVICE     prints a new code; the old one stops working
   code release DEVICE     the code stops working; issue a new one later
   code export [-o FILE]   a CSV of the outstanding codes, to stdout or to
-                          FILE (mode 0600); every export is audited
+                          FILE (mode 0600); every export is audited, a failed
+                          one as failed
+  code discard-key -confirm
+      for a lost or replaced activation key: releases every outstanding code
+      (nobody can open them) and forgets the key, so that the next start of
+      the portal takes the key file it finds, or makes one; audited
 
-Codes are as secret as passwords: every code printed is audited.
+Codes are as secret as passwords: every code printed is audited. Models
+compare without regard to case ("cisco 8845" is a Cisco 8845). The command
+line never makes an activation key: it uses the server's (DATA/activation.key
+or -activation-key), and refuses one that did not seal the stored codes.
 `
+
+// adminKeyUse is how an admin command, given its arguments, uses the
+// activation key: "code discard-key" loads none, for its job is to forget
+// it; every other command needs the server's key file.
+func adminKeyUse(args []string) keyUse {
+	if len(args) >= 2 && args[0] == "code" && args[1] == "discard-key" {
+		return keyDiscard
+	}
+	return keyCommand
+}
 
 // onboarding runs the device and code commands.
 func (a *admin) onboarding(group string, args []string, stderr io.Writer) error {
-	da, err := a.svc.DeviceAdmin(selfcare.LocalCaller(cliActor))
-	if err != nil {
-		return err
-	}
 	sub := ""
 	if len(args) > 0 {
 		sub, args = args[0], args[1:]
+	}
+	if group+" "+sub == "code discard-key" {
+		return a.discardKey(args, stderr)
+	}
+	da, err := a.svc.DeviceAdmin(cliCaller())
+	if err != nil {
+		return err
 	}
 	switch group + " " + sub {
 	case "device list":
@@ -65,9 +87,12 @@ func (a *admin) onboarding(group string, args []string, stderr io.Writer) error 
 		if err := da.RequireActivation(a.ctx, name); err != nil {
 			return err
 		}
-		fmt.Fprintf(a.stdout, "%s requires activation; its owner sees the code in the "+
-			"portal\n", name)
-		return nil
+		fmt.Fprintf(a.stdout, "%s requires activation.\n", name)
+		st, err := da.Device(a.ctx, name)
+		if err != nil {
+			return err
+		}
+		return a.whoSeesCode(da, st.Owner)
 	case "device import":
 		return a.deviceImport(da, args)
 	case "code issue", "code replace":
@@ -161,8 +186,25 @@ func (a *admin) deviceAdd(da *selfcare.DeviceAdmin, args []string, withMAC bool,
 	}
 	fmt.Fprintf(a.stdout, "provisioned\t%s\n", d.Name)
 	if *require {
-		fmt.Fprintln(a.stdout, "Its owner sees the activation code in the portal.")
+		return a.whoSeesCode(da, d.Owner)
 	}
+	return nil
+}
+
+// whoSeesCode tells the administrator whether owner will find the code on
+// My Phones, or must be handed it another way.
+func (a *admin) whoSeesCode(da *selfcare.DeviceAdmin, owner string) error {
+	sees, why, err := da.OwnerSeesCodes(a.ctx, owner)
+	if err != nil {
+		return err
+	}
+	if sees {
+		fmt.Fprintf(a.stdout, "Its owner, %s, sees the activation code on My Phones.\n",
+			owner)
+		return nil
+	}
+	fmt.Fprintf(a.stdout, "Its owner cannot see the activation code in the portal (%s); "+
+		"hand it over yourself: \"portal admin code export\".\n", why)
 	return nil
 }
 
@@ -209,30 +251,56 @@ func (a *admin) codeExport(da *selfcare.DeviceAdmin, args []string, stderr io.Wr
 	if fs.NArg() > 0 {
 		return fmt.Errorf("admin: unexpected argument %q", fs.Arg(0))
 	}
-	rcs, err := da.ExportCodes(a.ctx)
-	if err != nil {
-		return err
-	}
-	var buf bytes.Buffer
-	if err := onboarding.WriteCSV(&buf, rcs); err != nil {
-		return err
-	}
 	if *out == "" {
-		_, err := buf.WriteTo(a.stdout)
+		// A terminal cannot take codes back: the export is audited first.
+		rcs, err := da.ExportCodes(a.ctx)
+		if err != nil {
+			return err
+		}
+		var buf bytes.Buffer
+		if err := onboarding.WriteCSV(&buf, rcs); err != nil {
+			return err
+		}
+		_, err = buf.WriteTo(a.stdout)
 		return err
 	}
-	if err := writePrivate(*out, buf.Bytes()); err != nil {
+
+	// A file is audited once it is written whole, and as failed when it
+	// could not be; one whose audit event is lost is removed again.
+	var n int
+	written := false
+	err := da.ExportCodesTo(a.ctx, func(rcs []onboarding.ReadyCode) error {
+		var buf bytes.Buffer
+		if err := onboarding.WriteCSV(&buf, rcs); err != nil {
+			return err
+		}
+		if err := writePrivate(*out, buf.Bytes()); err != nil {
+			return err
+		}
+		n, written = len(rcs), true
+		return nil
+	})
+	if err != nil {
+		if written {
+			if rerr := os.Remove(*out); rerr != nil {
+				return errors.Join(err, fmt.Errorf("admin: %s holds codes whose export "+
+					"was not audited; delete it: %w", *out, rerr))
+			}
+		}
 		return err
 	}
-	fmt.Fprintf(a.stdout, "%d codes written to %s\n", len(rcs), *out)
+	fmt.Fprintf(a.stdout, "%d codes written to %s\n", n, *out)
 	return nil
 }
 
 // writePrivate writes data to path readable by its owner only: a new file
-// is made with mode 0600 and renamed over path, so that an existing file's
-// wider mode is never kept and nobody reads a half-written one.
+// is made with mode 0600 in the same folder, synced and renamed over path,
+// so that an existing file's wider mode is never kept and nobody reads a
+// half-written one; the folder is synced too, so that the name survives a
+// crash.
 func writePrivate(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".export-*")
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, ".export-*")
 	if err != nil {
 		return err
 	}
@@ -248,5 +316,44 @@ func writePrivate(path string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	return os.Rename(tmp, path)
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	if d, err := os.Open(dir); err == nil {
+		// Not every system can sync a folder; the file is whole either way.
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// discardKey runs "code discard-key": the service was opened without an
+// activation key (see adminKeyUse), for the key it would need is the one
+// that is lost.
+func (a *admin) discardKey(args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("code discard-key", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	confirm := fs.Bool("confirm", false, "release every outstanding code and forget "+
+		"the activation key")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("admin: unexpected argument %q", fs.Arg(0))
+	}
+	if !*confirm {
+		return errors.New("admin: code discard-key releases every outstanding activation " +
+			"code, which must then be issued again; add -confirm to do so")
+	}
+	names, err := a.svc.DiscardActivationKey(a.ctx, cliCaller(), a.store.Onboarding())
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		fmt.Fprintf(a.stdout, "released\t%s\n", n)
+	}
+	fmt.Fprintf(a.stdout, "%d codes released and the activation key forgotten. Start the "+
+		"portal: it takes the key file it finds (or makes DATA/%s); then issue the codes "+
+		"again: \"portal admin code issue DEVICE\".\n", len(names), activationKeyFile)
+	return nil
 }

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"os/user"
 	"strings"
 
 	"github.com/ucselfcare/portal/params"
@@ -32,8 +34,11 @@ const paramsUsage = `Parameters, user profiles and cluster servers:
   server remove NAME         refused for the Self Care Portal Default Server
   server set-publisher NAME
 
-KEY is a parameter's key or its display name, as "param list" shows them.
-Changes apply at once in a running portal, and are audited as "cli".
+KEY is a parameter's key or its display name, in any letter case, as
+"param list" shows them. Server names are DNS names or IP addresses and
+compare without regard to letter case; a server keeps the spelling it was
+added with. Changes apply at once in a running portal, and are audited as
+"cli", from "cli USER@HOST pid PID".
 `
 
 // params runs the param, profile and server commands.
@@ -42,7 +47,7 @@ func (a *admin) params(group string, args []string, stderr io.Writer) error {
 	if len(args) > 0 {
 		sub, args = args[0], args[1:]
 	}
-	c := selfcare.LocalCaller(cliActor)
+	c := cliCaller()
 	var err error
 	switch group + " " + sub {
 	case "param list":
@@ -69,26 +74,47 @@ func (a *admin) params(group string, args []string, stderr io.Writer) error {
 		err = a.serverAdd(c, args, stderr)
 	case "server remove", "server set-publisher":
 		err = a.serverChange(c, args, sub == "remove")
+	case group + " help":
+		// Asked for, help is the command's output.
+		fmt.Fprint(a.stdout, paramsUsage)
 	default:
 		fmt.Fprint(stderr, paramsUsage)
-		if sub == "help" {
-			return nil
-		}
 		return fmt.Errorf("admin: unknown command %q", strings.TrimSpace(group+" "+sub))
 	}
 	return readable(err)
+}
+
+// cliCaller is the command line as the service's caller: the store's own
+// rights, "cli" in the audit trail, and where it runs as "from where".
+func cliCaller() selfcare.Caller {
+	return selfcare.LocalCaller(cliActor).From(cliOrigin())
+}
+
+// cliOrigin says where this command line runs: the operating-system user,
+// the host and the process, so that the trail tells apart the commands of
+// two administrators on one data folder, as it does for two addresses.
+func cliOrigin() string {
+	who := "unknown"
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		who = u.Username
+	}
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "unknown-host"
+	}
+	return fmt.Sprintf("cli %s@%s pid %d", who, host, os.Getpid())
 }
 
 // readable turns the refusals of package params into sentences that name
 // the parameter or field, what was refused and what is allowed, without
 // the package prefixes; other errors pass unchanged.
 func readable(err error) error {
-	var ves []string
-	collectRefusals(err, &ves)
-	if len(ves) == 0 {
+	var msgs []string
+	collectRefusals(err, &msgs)
+	if len(msgs) == 0 {
 		return err
 	}
-	return refusal{msg: "admin: " + strings.Join(ves, "; "), err: err}
+	return refusal{msg: "admin: " + strings.Join(msgs, " "), err: err}
 }
 
 // refusal is an error with a message for people that still matches what
@@ -101,20 +127,21 @@ type refusal struct {
 func (r refusal) Error() string { return r.msg }
 func (r refusal) Unwrap() error { return r.err }
 
+// collectRefusals gathers the message of every refusal in err's tree that
+// has one for people.
 func collectRefusals(err error, out *[]string) {
 	switch e := err.(type) {
 	case nil:
+	case refusal:
+		*out = append(*out, strings.TrimPrefix(e.msg, "admin: "))
 	case *params.ValidationError:
-		why := e.Reason
-		if why == "" {
-			why = "not allowed"
-		}
-		name := e.DisplayName
-		if e.Key != e.DisplayName {
-			name += " (" + e.Key + ")"
-		}
-		*out = append(*out, fmt.Sprintf("%s %q: %s; allowed: %s", name, e.Value, why,
-			e.Allowed))
+		*out = append(*out, e.Message())
+	case *params.UnknownError:
+		*out = append(*out, e.Message()+` "param list" shows them all.`)
+	case *params.NotFoundError:
+		*out = append(*out, e.Message())
+	case *params.InUseError:
+		*out = append(*out, e.Message())
 	case interface{ Unwrap() []error }:
 		for _, inner := range e.Unwrap() {
 			collectRefusals(inner, out)
@@ -126,15 +153,11 @@ func collectRefusals(err error, out *[]string) {
 
 // paramKey accepts a parameter's key or its display name, in any case.
 func paramKey(s string) (string, error) {
-	if _, ok := params.Lookup(s); ok {
-		return s, nil
+	d, ok := params.Find(s)
+	if !ok {
+		return "", &params.UnknownError{Key: s}
 	}
-	for _, d := range params.Definitions() {
-		if strings.EqualFold(d.Key, s) || strings.EqualFold(d.DisplayName, s) {
-			return d.Key, nil
-		}
-	}
-	return "", fmt.Errorf("admin: parameter %q: %w (see \"param list\")", s, params.ErrUnknown)
+	return d.Key, nil
 }
 
 func noArgs(cmd string, args []string) error {
@@ -197,8 +220,7 @@ func (a *admin) paramGet(c selfcare.Caller, args []string) error {
 	fmt.Fprintf(tw, "default\t%s\n", st.Display(st.Default))
 	fmt.Fprintf(tw, "allowed\t%s\n", st.Definition.Allowed(cl))
 	if st.Err != nil {
-		fmt.Fprintf(tw, "refused\t%q: %v\n", st.Stored, strings.TrimPrefix(st.Err.Error(),
-			"params: "))
+		fmt.Fprintf(tw, "refused\t%s\n", strings.TrimPrefix(st.Err.Error(), "params: "))
 	}
 	if st.Note != "" {
 		fmt.Fprintf(tw, "note\t%s\n", st.Note)
@@ -342,7 +364,8 @@ func (a *admin) profileDelete(c selfcare.Caller, args []string) error {
 	}
 	err = a.svc.DeleteProfile(a.ctx, c, name)
 	if errors.Is(err, params.ErrInUse) {
-		return fmt.Errorf("%w; see \"profile show %s\" for its users", err, name)
+		return refusal{msg: fmt.Sprintf("%s \"profile show %s\" lists them.",
+			readable(err).Error(), name), err: err}
 	}
 	return err
 }
@@ -389,14 +412,27 @@ func (a *admin) serverAdd(c selfcare.Caller, args []string, stderr io.Writer) er
 	if err != nil {
 		return errors.New("admin: expected exactly one server name")
 	}
+	servers, err := a.svc.Servers(a.ctx, c)
+	if err != nil {
+		return err
+	}
 	err = a.svc.PutServer(a.ctx, c, params.Server{Name: name, Publisher: *pub})
-	if errors.Is(err, params.ErrInvalid) && !*pub {
-		if servers, lerr := a.svc.Servers(a.ctx, c); lerr == nil && len(servers) == 0 {
-			return fmt.Errorf("admin: the first server of a cluster is its publisher; "+
-				"add it with -publisher: %w", params.ErrInvalid)
+	switch {
+	case errors.Is(err, params.ErrInvalid) && !*pub && len(servers) == 0:
+		return refusal{msg: "admin: the first server of a cluster is its publisher; " +
+			"add it with -publisher.", err: err}
+	case err != nil:
+		return err
+	}
+	// A name in other letter case is the same server, which keeps its
+	// spelling; say so rather than leave the administrator guessing.
+	for _, s := range servers {
+		if strings.EqualFold(s.Name, name) && s.Name != name {
+			fmt.Fprintf(a.stdout, "server %s exists (names ignore letter case) and keeps "+
+				"that spelling\n", s.Name)
 		}
 	}
-	return err
+	return nil
 }
 
 func (a *admin) serverChange(c selfcare.Caller, args []string, remove bool) error {

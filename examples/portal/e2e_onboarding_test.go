@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"image/png"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -446,5 +448,230 @@ func TestOnboardingAdministration(t *testing.T) {
 		ActivationKey: filepath.Join(s.dir, "missing.key"), NoDemo: true})
 	if err == nil {
 		t.Error("the server started with a missing operator key file")
+	}
+}
+
+// runCLIErr runs an admin command that may fail, and returns its output,
+// error output and error.
+func runCLIErr(dir string, args ...string) (string, string, error) {
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), append([]string{"admin", "-data", dir}, args...),
+		func(string) string { return "" }, strings.NewReader(""), &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
+// copyDatabase copies the database of the data folder from into a new
+// folder, without the activation key, as a backup restored elsewhere is.
+func copyDatabase(t *testing.T, from string) string {
+	t.Helper()
+	to := t.TempDir()
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		data, err := os.ReadFile(filepath.Join(from, dbFile+suffix))
+		if errors.Is(err, fs.ErrNotExist) && suffix != "" {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(to, dbFile+suffix), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return to
+}
+
+// writeKey writes a new activation key file at path and returns it.
+func writeKey(t *testing.T, path string) {
+	t.Helper()
+	key, err := onboarding.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, onboarding.EncodeKey(key), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestLostOrReplacedActivationKeyIsRefused copies a portal's database
+// without its key: neither the server nor the command line may then make
+// a key, or use another, that cannot open the stored codes; the operator
+// restores the key, or discards the codes on purpose.
+func TestLostOrReplacedActivationKeyIsRefused(t *testing.T) {
+	s := startOnboardingSite(t)
+	demo := readyCodes(t, s.signIn())
+	if len(demo) != 1 {
+		t.Fatalf("demo data: %d phones ready to activate, want 1", len(demo))
+	}
+	s.stop()
+	cp := copyDatabase(t, s.dir)
+	cpKey := filepath.Join(cp, activationKeyFile)
+	start := func() error {
+		srv, err := openServer(context.Background(), options{Addr: "127.0.0.1:0",
+			DataDir: cp, Now: s.clk.Now})
+		if err == nil {
+			srv.Close(context.Background())
+		}
+		return err
+	}
+	noKeyMade := func(when string) {
+		t.Helper()
+		if _, err := os.Stat(cpKey); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s: a key file was made: %v", when, err)
+		}
+	}
+
+	// The key is lost: the server refuses to make a new one.
+	err := start()
+	if err == nil || !strings.Contains(err.Error(), cpKey) ||
+		!strings.Contains(err.Error(), "discard-key") {
+		t.Errorf("server without its key: %v; want a refusal naming %s and discard-key",
+			err, cpKey)
+	}
+	noKeyMade("server")
+	// The command line neither.
+	_, _, err = runCLIErr(cp, "device", "list")
+	if err == nil || !strings.Contains(err.Error(), "-activation-key") {
+		t.Errorf("command line without the key: %v; want a refusal", err)
+	}
+	noKeyMade("command line")
+
+	// The key is replaced: both refuse it.
+	writeKey(t, cpKey)
+	if err := start(); !errors.Is(err, onboarding.ErrKeyMismatch) ||
+		!strings.Contains(err.Error(), cpKey) {
+		t.Errorf("server with another key: %v; want ErrKeyMismatch naming %s", err, cpKey)
+	}
+	_, _, err = runCLIErr(cp, "code", "issue", firstKey(demo))
+	if !errors.Is(err, onboarding.ErrKeyMismatch) {
+		t.Errorf("command line with another key: %v; want ErrKeyMismatch", err)
+	}
+
+	// The right key, named on the command line, works on the copy.
+	out := runCLI(t, cp, "-activation-key", filepath.Join(s.dir, activationKeyFile),
+		"device", "list")
+	if !strings.Contains(out, firstKey(demo)) {
+		t.Errorf("device list with the right key:\n%s", out)
+	}
+
+	// Discarding the codes is explicit, audited, and lets the new key in.
+	if _, _, err := runCLIErr(cp, "code", "discard-key"); err == nil ||
+		!strings.Contains(err.Error(), "-confirm") {
+		t.Errorf("discard-key without -confirm: %v", err)
+	}
+	out = runCLI(t, cp, "code", "discard-key", "-confirm")
+	if field(t, out, "released") != firstKey(demo) {
+		t.Errorf("discard-key printed:\n%s", out)
+	}
+	if err := start(); err != nil {
+		t.Fatalf("server after discard-key: %v", err)
+	}
+	out = runCLI(t, cp, "audit", "-action", selfcare.ActionKeyDiscard)
+	if !strings.Contains(out, "1 outstanding codes released: "+firstKey(demo)) {
+		t.Errorf("discard-key not audited:\n%s", out)
+	}
+	out = runCLI(t, cp, "device", "list")
+	if !regexp.MustCompile(firstKey(demo) + `.*awaiting activation\s+released`).
+		MatchString(out) {
+		t.Errorf("device list after discard-key:\n%s", out)
+	}
+	fresh := field(t, runCLI(t, cp, "code", "issue", firstKey(demo)), "code")
+	if !regexp.MustCompile(`^\d{4}-\d{4}-\d{4}-\d{4}$`).MatchString(fresh) {
+		t.Errorf("code issue after discard-key printed %q", fresh)
+	}
+}
+
+// TestCommandLineNeverMakesAKey: the server uses a key file of its own;
+// the command line without -activation-key refuses rather than make
+// DATA/activation.key and print codes that nobody can redeem.
+func TestCommandLineNeverMakesAKey(t *testing.T) {
+	dir := t.TempDir()
+	keyFile := filepath.Join(t.TempDir(), "site.key")
+	writeKey(t, keyFile)
+	srv, err := openServer(context.Background(), options{Addr: "127.0.0.1:0",
+		DataDir: dir, ActivationKey: keyFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close(context.Background())
+	if _, err := os.Stat(filepath.Join(dir, activationKeyFile)); !errors.Is(err,
+		fs.ErrNotExist) {
+		t.Fatalf("the server made a key beside its own: %v", err)
+	}
+
+	out, _, err := runCLIErr(dir, "device", "add-dummy", "-model", "Cisco 7841",
+		"-owner", "demo.user", "-require-activation")
+	if err == nil || !strings.Contains(err.Error(), "-activation-key") ||
+		!strings.Contains(err.Error(), "never makes one") {
+		t.Errorf("command line without the key file: %v\n%s; want a refusal", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, activationKeyFile)); !errors.Is(err,
+		fs.ErrNotExist) {
+		t.Errorf("the command line made %s: %v", activationKeyFile, err)
+	}
+	out = runCLI(t, dir, "-activation-key", keyFile, "device", "add-dummy",
+		"-model", "Cisco 7841", "-owner", "demo.user", "-require-activation")
+	if !strings.Contains(out, "provisioned") {
+		t.Errorf("command line with the server's key:\n%s", out)
+	}
+}
+
+// TestDeviceAddOverAPhoneOfAnotherModel: the portal's record and device
+// activation must agree on the model, or the phone could never redeem its
+// code; and the command line says who will see the code.
+func TestDeviceAddOverAPhoneOfAnotherModel(t *testing.T) {
+	s := startOnboardingSite(t)
+	const phone = "SEP00A1B2C3D403" // demo.norole's Cisco 7841
+	out, _, err := runCLIErr(s.dir, "device", "add", phone, "-model", "Cisco 8845",
+		"-owner", "demo.norole", "-require-activation")
+	if err == nil || !strings.Contains(err.Error(), "Cisco 7841") {
+		t.Errorf("device add as another model: %v\n%s; want a refusal naming Cisco 7841",
+			err, out)
+	}
+	if strings.Contains(runCLI(t, s.dir, "device", "list"), phone) {
+		t.Error("the refused phone is listed")
+	}
+
+	// The same model in other case is the same model; its owner, who may
+	// not sign in, is not promised the code.
+	out = runCLI(t, s.dir, "device", "add", phone, "-model", "cisco 7841",
+		"-owner", "demo.norole", "-require-activation")
+	if strings.Contains(out, "sees the activation code") ||
+		!strings.Contains(out, "cannot see the activation code") ||
+		!strings.Contains(out, "code export") {
+		t.Errorf("device add for an owner without Self Care printed:\n%s", out)
+	}
+	out = runCLI(t, s.dir, "device", "add", "SEP00A1B2C3D4F0", "-model", "Cisco 8845",
+		"-owner", s.user.id, "-require-activation")
+	if !strings.Contains(out, "Its owner, "+s.user.id+", sees the activation code") {
+		t.Errorf("device add for an end user printed:\n%s", out)
+	}
+}
+
+// TestFailedExportIsAuditedAsFailed: an export that cannot be written is
+// not recorded as done.
+func TestFailedExportIsAuditedAsFailed(t *testing.T) {
+	s := startOnboardingSite(t)
+	bad := filepath.Join(t.TempDir(), "no such folder", "codes.csv")
+	if _, _, err := runCLIErr(s.dir, "code", "export", "-o", bad); err == nil {
+		t.Fatal("an export to a missing folder succeeded")
+	}
+	out := runCLI(t, s.dir, "audit", "-action", onboarding.ActionExport)
+	if !strings.Contains(out, "failed") || strings.Contains(out, " ok ") ||
+		!strings.Contains(out, "not delivered") {
+		t.Errorf("audit of a failed export:\n%s", out)
+	}
+
+	good := filepath.Join(t.TempDir(), "codes.csv")
+	runCLI(t, s.dir, "code", "export", "-o", good)
+	if data, err := os.ReadFile(good); err != nil || strings.Count(string(data), "\n") != 2 {
+		t.Errorf("export file: %q, %v; want a header and the demo code", data, err)
+	}
+	out = runCLI(t, s.dir, "audit", "-action", onboarding.ActionExport, "-n", "1")
+	if !strings.Contains(out, "1 outstanding codes") || strings.Contains(out, "failed") {
+		t.Errorf("audit of a written export:\n%s", out)
+	}
+	leftovers, _ := filepath.Glob(filepath.Join(filepath.Dir(good), ".export-*"))
+	if len(leftovers) != 0 {
+		t.Errorf("temporary files left behind: %v", leftovers)
 	}
 }

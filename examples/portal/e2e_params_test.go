@@ -412,3 +412,82 @@ func TestEndToEndDefaultServer(t *testing.T) {
 		t.Errorf("after moving the publisher: %s", got)
 	}
 }
+
+// TestEndToEndAdministrationFindings walks what testers found in the
+// administration, through the command line and the API on one database:
+// where the command line acts from, help on stdout, server names in other
+// letter case, refusals as sentences that name what they refuse.
+func TestEndToEndAdministrationFindings(t *testing.T) {
+	s := startParamsSite(t)
+	admin := s.signInAdmin()
+	const api = "/ucmuser/api/v1/admin/"
+
+	// Help is the command's output, not an error.
+	if out := runCLI(t, s.dir, "param", "help"); !strings.Contains(out,
+		"param set KEY VALUE") {
+		t.Errorf("param help printed nothing on stdout: %q", out)
+	}
+
+	// A server in other letter case is the same server: no rename, and
+	// the parameter naming it keeps its value and stays off the trail.
+	runCLI(t, s.dir, "server", "add", "Mixed.example.com", "-publisher")
+	runCLI(t, s.dir, "server", "add", "cucm-sub1.example.com")
+	out := runCLI(t, s.dir, "param", "set", params.KeyDefaultServer, "CUCM-SUB1.EXAMPLE.COM")
+	if !strings.Contains(out, "None -> cucm-sub1.example.com") {
+		t.Errorf("setting the server in upper case printed %q", out)
+	}
+	runCLI(t, s.dir, "param", "set", "self care portal default server", "MIXED.example.com")
+	before := runCLI(t, s.dir, "audit", "-n", "100")
+	out = runCLI(t, s.dir, "server", "add", "mixed.example.com", "-publisher")
+	if !strings.Contains(out, "Mixed.example.com exists") {
+		t.Errorf("server add in other case printed %q", out)
+	}
+	if after := runCLI(t, s.dir, "audit", "-n", "100"); after != before {
+		t.Errorf("a change of letter case only reached the trail:\n%s", after)
+	}
+	out = runCLI(t, s.dir, "param", "get", params.KeyDefaultServer)
+	if !strings.Contains(out, "Mixed.example.com (set)") {
+		t.Errorf("the parameter no longer names the server as stored:\n%s", out)
+	}
+
+	// Every command-line change says where it came from.
+	out = runCLI(t, s.dir, "audit", "-action", "param.set", "-n", "5")
+	if origin := cliOrigin(); !strings.Contains(out, origin) {
+		t.Errorf("audit rows lack %q:\n%s", origin, out)
+	}
+
+	// Refusals are sentences naming what they refuse, said once.
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"server", "remove", "nope"}, `admin: There is no server "nope".`},
+		{[]string{"server", "remove", "MIXED.example.com"}, `admin: The server ` +
+			`"Mixed.example.com" cannot be removed: the parameter "Self Care Portal ` +
+			`Default Server" (CCMUserOptionsPortalDefaultServer) names it. Set that ` +
+			`parameter to another server or None first.`},
+		{[]string{"server", "add", "a..b"}, `admin: Server name (Name) cannot be ` +
+			`"a..b": it has an empty label (a leading, trailing or doubled dot).`},
+		{[]string{"param", "set", params.KeyIntraClusterLoginTime, "1:60"},
+			`admin: Intra-cluster Maximum Login Time (EMIntraClusterMaxLoginTime) ` +
+				`cannot be "1:60": the minutes are above 59.`},
+	} {
+		_, err := s.cli(tt.args...)
+		if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+			t.Errorf("%v:\n got  %v\n want %s", tt.args, err, tt.want)
+		}
+	}
+
+	// The API takes a JSON true as the CLI takes "true", finds parameters
+	// by display name, and names the parameter when it keeps a server.
+	st, body := admin.do("PUT", api+"params/Show%20Change%20PIN",
+		map[string]any{"value": false}, nil)
+	if st != http.StatusOK || !strings.Contains(body, `"new":"false"`) {
+		t.Errorf("JSON false by display name: %d %s", st, body)
+	}
+	st, body = admin.do("DELETE", api+"servers/mixed.example.com", nil, nil)
+	if st != http.StatusConflict || !strings.Contains(body,
+		`Self Care Portal Default Server\" (CCMUserOptionsPortalDefaultServer) names it`) {
+		t.Errorf("removing the default server through the API: %d %s", st, body)
+	}
+}

@@ -35,6 +35,9 @@ type options struct {
 	// ActivationKey is the activation key's file; "" means the data
 	// folder's (activation.go).
 	ActivationKey string
+	// KeyUse is what openStore may do with that file; zero is the
+	// server's (activation.go).
+	KeyUse keyUse
 }
 
 const dbFile = "selfcare.db"
@@ -66,7 +69,7 @@ func openStore(ctx context.Context, o options) (*sqlstore.Store, *selfcare.Servi
 	if err != nil {
 		return nil, nil, err
 	}
-	ob, err := onboardingConfig(o, st)
+	ob, err := onboardingConfig(ctx, o, st)
 	if err != nil {
 		st.Close()
 		return nil, nil, err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ucselfcare/portal/onboarding"
@@ -19,6 +20,8 @@ type activationData struct {
 	devices   map[string]onboarding.Device
 	codes     map[string]onboarding.Code
 	verifiers map[string]string // string(verifier) -> device name
+	// keyCheck is the activation key's check value; nil until set.
+	keyCheck []byte
 }
 
 // Onboarding returns the store's [selfcare.OnboardingStore]. It shares the
@@ -94,6 +97,14 @@ func (o onboardingStore) OutstandingCodes(ctx context.Context, owner string) (
 	o.s.mu.RLock()
 	defer o.s.mu.RUnlock()
 	return activationView{s: o.s}.OutstandingCodes(ctx, owner)
+}
+
+// FirstOutstandingCodes implements [onboarding.Store].
+func (o onboardingStore) FirstOutstandingCodes(ctx context.Context, owner string, n int) (
+	[]onboarding.DeviceCode, int, error) {
+	o.s.mu.RLock()
+	defer o.s.mu.RUnlock()
+	return activationView{s: o.s}.FirstOutstandingCodes(ctx, owner, n)
 }
 
 // AddAttempt implements [onboarding.Store].
@@ -186,8 +197,9 @@ func (v activationView) init() *activationData {
 
 // CreateDevice implements [onboarding.Store]. The portal's device record
 // is created with the device, without lines, unless it exists: then it
-// must have the same owner, or the name counts as taken. The owner must be
-// a user of the store.
+// must have the same owner, or the name counts as taken, and the same
+// model but for case, or it is [selfcare.ErrModelConflict]. The owner must
+// be a user of the store.
 func (v activationView) CreateDevice(_ context.Context, d onboarding.Device) error {
 	a := v.init()
 	if _, ok := a.devices[d.Name]; ok {
@@ -198,6 +210,9 @@ func (v activationView) CreateDevice(_ context.Context, d onboarding.Device) err
 	case ok && pd.Owner != d.Owner:
 		return fmt.Errorf("create device %q: the portal has it for another owner: %w",
 			d.Name, onboarding.ErrExists)
+	case ok && !strings.EqualFold(pd.Model, d.Model):
+		return fmt.Errorf("create device %q: %w: the portal has %s as a %q, not a %q",
+			d.Name, selfcare.ErrModelConflict, d.Name, pd.Model, d.Model)
 	case !ok:
 		if _, known := v.s.users[d.Owner]; !known {
 			return fmt.Errorf("create device %q: owner %q: %w", d.Name, d.Owner,
@@ -291,6 +306,25 @@ func (v activationView) OutstandingCodes(_ context.Context, owner string) (
 	return out, nil
 }
 
+// FirstOutstandingCodes implements [onboarding.Store]; only the codes it
+// returns are copied.
+func (v activationView) FirstOutstandingCodes(_ context.Context, owner string, n int) (
+	[]onboarding.DeviceCode, int, error) {
+	a := v.s.activation
+	var out []onboarding.DeviceCode
+	total := 0
+	for _, name := range slices.Sorted(maps.Keys(a.codes)) {
+		c, d := a.codes[name], a.devices[name]
+		if c.State != onboarding.StateOutstanding || d.Owner != owner {
+			continue
+		}
+		if total++; len(out) < n {
+			out = append(out, onboarding.DeviceCode{Device: d, Code: copyCode(c)})
+		}
+	}
+	return out, total, nil
+}
+
 // AddAttempt implements [onboarding.Store].
 func (v activationView) AddAttempt(_ context.Context, device string) (onboarding.Code,
 	error) {
@@ -363,6 +397,47 @@ func (v activationView) SpendCode(_ context.Context, act onboarding.Activation) 
 	}
 	a.devices[d.Name], a.codes[d.Name] = d, c
 	return nil
+}
+
+// KeyCheck implements [onboarding.KeyStore].
+func (o onboardingStore) KeyCheck(context.Context) ([]byte, error) {
+	o.s.mu.RLock()
+	defer o.s.mu.RUnlock()
+	if o.s.activation.keyCheck == nil {
+		return nil, fmt.Errorf("activation key check: %w", onboarding.ErrNotFound)
+	}
+	return bytes.Clone(o.s.activation.keyCheck), nil
+}
+
+// InitKeyCheck implements [onboarding.KeyStore].
+func (o onboardingStore) InitKeyCheck(_ context.Context, check []byte, _ time.Time) (
+	[]byte, error) {
+	o.s.mu.Lock()
+	defer o.s.mu.Unlock()
+	a := activationView{s: o.s}.init()
+	if a.keyCheck == nil {
+		a.keyCheck = bytes.Clone(check)
+	}
+	return bytes.Clone(a.keyCheck), nil
+}
+
+// DiscardKey implements [onboarding.KeyStore].
+func (o onboardingStore) DiscardKey(_ context.Context, at time.Time) ([]string, error) {
+	o.s.mu.Lock()
+	defer o.s.mu.Unlock()
+	a := activationView{s: o.s}.init()
+	var names []string
+	for _, name := range slices.Sorted(maps.Keys(a.codes)) {
+		c := a.codes[name]
+		if c.State != onboarding.StateOutstanding {
+			continue
+		}
+		c.State, c.ReleasedAt, c.Sealed = onboarding.StateReleased, stamp(at), nil
+		a.codes[name] = c
+		names = append(names, name)
+	}
+	a.keyCheck = nil
+	return names, nil
 }
 
 // UndoFailure implements [selfcare.FailureUndoer].

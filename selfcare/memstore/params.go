@@ -39,13 +39,17 @@ func (s *Store) Servers(context.Context) ([]params.Server, error) {
 }
 
 // UpdateParams implements [params.Store]. The store's one generation,
-// which the acl resolver reads too, moves with every non-empty plan.
-func (s *Store) UpdateParams(_ context.Context, changes []params.Change) error {
+// which the acl resolver reads too, moves with every non-empty plan; gen
+// is compared under the lock that every change of it holds.
+func (s *Store) UpdateParams(_ context.Context, gen uint64, changes []params.Change) error {
 	if len(changes) == 0 {
 		return nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.atGeneration(gen); err != nil {
+		return fmt.Errorf("update parameters: %w", err)
+	}
 	if s.params.values == nil {
 		s.params.values = make(map[string]string)
 	}
@@ -61,40 +65,63 @@ func (s *Store) UpdateParams(_ context.Context, changes []params.Change) error {
 }
 
 // SetServers implements [params.Store].
-func (s *Store) SetServers(_ context.Context, servers []params.Server) error {
+func (s *Store) SetServers(_ context.Context, gen uint64, servers []params.Server) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.atGeneration(gen); err != nil {
+		return fmt.Errorf("set servers: %w", err)
+	}
 	s.params.servers = clone(servers)
 	s.gen.Add(1)
 	return nil
 }
 
+// atGeneration returns params.ErrConflict unless the generation is gen;
+// s.mu must be held for writing.
+func (s *Store) atGeneration(gen uint64) error {
+	if cur := s.gen.Load(); cur != gen {
+		return fmt.Errorf("generation %d, planned at %d: %w", cur, gen, params.ErrConflict)
+	}
+	return nil
+}
+
 // PutProfile implements [params.Store].
-func (s *Store) PutProfile(_ context.Context, p params.UserProfile) error {
+func (s *Store) PutProfile(_ context.Context, p params.UserProfile) (params.UserProfile,
+	bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for name := range s.params.profiles {
+		if name != p.Name && strings.EqualFold(name, p.Name) {
+			return params.UserProfile{}, false, fmt.Errorf("put profile %q: profile %q: %w",
+				p.Name, name, params.ErrExists)
+		}
+	}
 	if s.params.profiles == nil {
 		s.params.profiles = make(map[string]params.UserProfile)
 	}
+	old, replaced := s.params.profiles[p.Name]
 	s.params.profiles[p.Name] = p
-	return nil
+	return old, replaced, nil
 }
 
 // DeleteProfile implements [params.Store]: a profile that a user holds is
 // in use.
-func (s *Store) DeleteProfile(_ context.Context, name string) error {
+func (s *Store) DeleteProfile(_ context.Context, name string) (params.UserProfile, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.params.profiles[name]; !ok {
-		return fmt.Errorf("delete profile %q: %w", name, params.ErrNotFound)
+	old, ok := s.params.profiles[name]
+	if !ok {
+		return params.UserProfile{}, fmt.Errorf("delete profile %q: %w", name,
+			params.ErrNotFound)
 	}
 	for _, u := range s.users {
 		if u.Profile == name {
-			return fmt.Errorf("delete profile %q: user %q: %w", name, u.ID, params.ErrInUse)
+			return params.UserProfile{}, fmt.Errorf("delete profile %q: user %q: %w", name,
+				u.ID, params.ErrInUse)
 		}
 	}
 	delete(s.params.profiles, name)
-	return nil
+	return old, nil
 }
 
 // Profile implements [params.Store].
@@ -120,19 +147,20 @@ func (s *Store) Profiles(context.Context) ([]params.UserProfile, error) {
 }
 
 // AssignProfile implements [selfcare.ParamStore].
-func (s *Store) AssignProfile(_ context.Context, userID, profile string) error {
+func (s *Store) AssignProfile(_ context.Context, userID, profile string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u, ok := s.users[userID]
 	if !ok {
-		return fmt.Errorf("assign profile to %q: %w", userID, selfcare.ErrNotFound)
+		return "", fmt.Errorf("assign profile to %q: %w", userID, selfcare.ErrNotFound)
 	}
 	if _, ok := s.params.profiles[profile]; !ok && profile != "" {
-		return fmt.Errorf("assign profile %q: %w", profile, params.ErrNotFound)
+		return "", fmt.Errorf("assign profile %q: %w", profile, params.ErrNotFound)
 	}
+	old := u.Profile
 	u.Profile = profile
 	s.users[userID] = u
-	return nil
+	return old, nil
 }
 
 // EMLoginChoice implements [selfcare.ParamStore].

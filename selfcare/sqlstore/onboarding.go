@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -134,11 +135,36 @@ func readActivationCode(ctx context.Context, q conn, where string, arg any) (
 
 func readOutstandingCodes(ctx context.Context, q conn, owner string) (
 	[]onboarding.DeviceCode, error) {
+	return readOutstandingCodesLimit(ctx, q, owner, -1)
+}
+
+// readFirstOutstandingCodes reads the first n outstanding codes of owner
+// and counts them all; the index of devices by owner finds them.
+func readFirstOutstandingCodes(ctx context.Context, q conn, owner string, n int) (
+	[]onboarding.DeviceCode, int, error) {
+	out, err := readOutstandingCodesLimit(ctx, q, owner, max(n, 0))
+	if err != nil {
+		return nil, 0, err
+	}
+	var total int
+	err = q.QueryRowContext(ctx, `SELECT COUNT(*) FROM onboarding_devices d
+		JOIN activation_codes c ON c.device = d.name
+		WHERE d.owner = ? AND c.state = 'outstanding'`, owner).Scan(&total)
+	if err != nil {
+		return nil, 0, fmt.Errorf("outstanding codes: %w", err)
+	}
+	return out, total, nil
+}
+
+// readOutstandingCodesLimit reads at most limit outstanding codes, all of
+// them when limit is negative.
+func readOutstandingCodesLimit(ctx context.Context, q conn, owner string, limit int) (
+	[]onboarding.DeviceCode, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+activationDeviceColumns+`, `+
 		activationCodeColumns+` FROM activation_codes c
 		JOIN onboarding_devices d ON d.name = c.device
 		WHERE c.state = 'outstanding' AND (?1 = '' OR d.owner = ?1)
-		ORDER BY c.device`, owner)
+		ORDER BY c.device LIMIT ?2`, owner, limit)
 	if err != nil {
 		return nil, fmt.Errorf("outstanding codes: %w", err)
 	}
@@ -174,7 +200,7 @@ func readOutstandingCodes(ctx context.Context, q conn, owner string) (
 // Changes, each inside a transaction that its caller commits.
 
 // createActivationDevice adds d, and the portal's device record unless it
-// exists; an existing record must have the same owner.
+// exists; an existing record must have the same owner and model.
 func createActivationDevice(ctx context.Context, q conn, d onboarding.Device) error {
 	taken, err := rowExists(ctx, q, `SELECT 1 FROM onboarding_devices WHERE name = ?`, d.Name)
 	if err != nil {
@@ -183,12 +209,15 @@ func createActivationDevice(ctx context.Context, q conn, d onboarding.Device) er
 	if taken {
 		return onboarding.ErrExists
 	}
-	var owner string
-	err = q.QueryRowContext(ctx, `SELECT owner FROM devices WHERE name = ?`, d.Name).
-		Scan(&owner)
+	var owner, model string
+	err = q.QueryRowContext(ctx, `SELECT owner, model FROM devices WHERE name = ?`,
+		d.Name).Scan(&owner, &model)
 	switch {
 	case err == nil && owner != d.Owner:
 		return fmt.Errorf("the portal has it for another owner: %w", onboarding.ErrExists)
+	case err == nil && !strings.EqualFold(model, d.Model):
+		return fmt.Errorf("%w: the portal has %s as a %q, not a %q",
+			selfcare.ErrModelConflict, d.Name, model, d.Model)
 	case errors.Is(err, sql.ErrNoRows):
 		known, err := rowExists(ctx, q, `SELECT 1 FROM users WHERE id = ?`, d.Owner)
 		if err != nil {
@@ -380,6 +409,12 @@ func (o onboardingStore) OutstandingCodes(ctx context.Context, owner string) (
 	return readOutstandingCodes(ctx, o.s.r, owner)
 }
 
+// FirstOutstandingCodes implements [onboarding.Store].
+func (o onboardingStore) FirstOutstandingCodes(ctx context.Context, owner string, n int) (
+	[]onboarding.DeviceCode, int, error) {
+	return readFirstOutstandingCodes(ctx, o.s.r, owner, n)
+}
+
 // AddAttempt implements [onboarding.Store] with one UPDATE … RETURNING, so
 // that concurrent attempts, from any process, each get their own count.
 func (o onboardingStore) AddAttempt(ctx context.Context, device string) (onboarding.Code,
@@ -479,6 +514,12 @@ func (t activationTx) OutstandingCodes(ctx context.Context, owner string) (
 	return readOutstandingCodes(ctx, t.tx, owner)
 }
 
+// FirstOutstandingCodes implements [onboarding.Store].
+func (t activationTx) FirstOutstandingCodes(ctx context.Context, owner string, n int) (
+	[]onboarding.DeviceCode, int, error) {
+	return readFirstOutstandingCodes(ctx, t.tx, owner, n)
+}
+
 // AddAttempt implements [onboarding.Store].
 func (t activationTx) AddAttempt(ctx context.Context, device string) (onboarding.Code,
 	error) {
@@ -504,6 +545,72 @@ func (t activationTx) SpendCode(ctx context.Context, a onboarding.Activation) er
 	return t.step(ctx, fmt.Sprintf("spend code of %q", a.Device), func() error {
 		return spendActivationCode(ctx, t.tx, a)
 	})
+}
+
+// The activation key's check value (migration 0004).
+
+// KeyCheck implements [onboarding.KeyStore].
+func (o onboardingStore) KeyCheck(ctx context.Context) ([]byte, error) {
+	var v []byte
+	err := o.s.r.QueryRowContext(ctx,
+		`SELECT check_value FROM activation_key WHERE id = 1`).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = onboarding.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("activation key check: %w", err)
+	}
+	return v, nil
+}
+
+// InitKeyCheck implements [onboarding.KeyStore]: the row is inserted only
+// if absent, and read back in the same transaction, so that of processes
+// starting together all see the first one's value.
+func (o onboardingStore) InitKeyCheck(ctx context.Context, check []byte,
+	at time.Time) ([]byte, error) {
+	var v []byte
+	err := o.s.write(ctx, "activation key check", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO activation_key (id, check_value, set_at)
+			VALUES (1, ?, ?) ON CONFLICT (id) DO NOTHING`, check, micros(at))
+		if err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx,
+			`SELECT check_value FROM activation_key WHERE id = 1`).Scan(&v)
+	})
+	return v, err
+}
+
+// DiscardKey implements [onboarding.KeyStore] in one transaction.
+func (o onboardingStore) DiscardKey(ctx context.Context, at time.Time) ([]string, error) {
+	var names []string
+	err := o.s.write(ctx, "discard activation key", func(tx *sql.Tx) error {
+		names = nil
+		rows, err := tx.QueryContext(ctx, `UPDATE activation_codes
+			SET state = 'released', released_at = ?, sealed = NULL
+			WHERE state = 'outstanding' RETURNING device`, micros(at))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				return err
+			}
+			names = append(names, n)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM activation_key`)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(names)
+	return names, nil
 }
 
 // UndoFailure implements [selfcare.FailureUndoer].

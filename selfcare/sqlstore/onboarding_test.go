@@ -9,10 +9,12 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/ucselfcare/portal/onboarding"
 	"github.com/ucselfcare/portal/selfcare"
 	"github.com/ucselfcare/portal/selfcare/memstore"
+	"github.com/ucselfcare/portal/selfcare/sqlstore"
 )
 
 // activationService is a service with device activation on store, with
@@ -145,5 +147,83 @@ func TestOneCodeSpentOnceAcrossTwoStores(t *testing.T) {
 	f, err := b.Failures(t.Context(), "onboarding:source:127.0.0.1")
 	if err != nil || f.Count != 19 {
 		t.Errorf("shared source counter %+v, %v; want 19 failures", f, err)
+	}
+}
+
+// BenchmarkReadyToActivateManyCodesSQLite is one view of a user with
+// 10,000 phones awaiting activation on SQLite: the store reads the first
+// page and counts the rest, the registry opens and audits that page only.
+func BenchmarkReadyToActivateManyCodesSQLite(b *testing.B) {
+	const phones = 10_000
+	s := open(b, filepath.Join(b.TempDir(), "bench.db"))
+	ctx := b.Context()
+	if err := s.CreateUser(ctx, selfcare.User{ID: "ann"}); err != nil {
+		b.Fatal(err)
+	}
+	sealer, err := onboarding.NewSealer(bytes.Repeat([]byte{5}, onboarding.KeySize))
+	if err != nil {
+		b.Fatal(err)
+	}
+	// One transaction for the lot, so that the setup takes seconds, not
+	// minutes of synchronous commits.
+	err = s.Onboarding().Batch(ctx, func(st onboarding.Store) error {
+		reg := onboarding.New(st, sealer, onboarding.Config{})
+		for i := range phones {
+			d, err := reg.ProvisionDevice(ctx, "bench", onboarding.Provision{
+				MAC: fmt.Sprintf("001B54%06X", i), Model: "Cisco 8845", Owner: "ann"})
+			if err != nil {
+				return err
+			}
+			if err := reg.RequireActivation(ctx, "bench", d.Name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	reg := onboarding.New(s.Onboarding(), sealer, onboarding.Config{})
+	b.ReportAllocs()
+	for b.Loop() {
+		list, err := reg.ReadyToActivate(ctx, "ann", "127.0.0.1")
+		if err != nil || len(list.Phones) != onboarding.DefaultMaxShown ||
+			list.More != phones-onboarding.DefaultMaxShown {
+			b.Fatalf("ReadyToActivate: %d phones and %d more, %v", len(list.Phones),
+				list.More, err)
+		}
+	}
+}
+
+// TestTwoProcessesWithDifferentKeys: of two stores on one file, as two
+// portal processes on one database, started at once with different
+// activation keys, exactly one key is recorded and the other refused.
+func TestTwoProcessesWithDifferentKeys(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "shared.db")
+	stores := []*sqlstore.Store{open(t, path), open(t, path)}
+	errs := make([]error, len(stores))
+	var wg sync.WaitGroup
+	for i, st := range stores {
+		sealer, err := onboarding.NewSealer(bytes.Repeat([]byte{byte(i + 1)},
+			onboarding.KeySize))
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() {
+			errs[i] = onboarding.VerifyKey(t.Context(), st.Onboarding(), sealer, time.Now())
+		})
+	}
+	wg.Wait()
+	ok := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case !errors.Is(err, onboarding.ErrKeyMismatch):
+			t.Errorf("VerifyKey: %v, want nil or ErrKeyMismatch", err)
+		}
+	}
+	if ok != 1 {
+		t.Errorf("%d of two keys accepted, want 1: %v", ok, errs)
 	}
 }

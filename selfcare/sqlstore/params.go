@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/ucselfcare/portal/params"
 	"github.com/ucselfcare/portal/selfcare"
@@ -62,11 +63,14 @@ func (s *Store) Servers(ctx context.Context) ([]params.Server, error) {
 
 // UpdateParams implements [params.Store]. An empty plan changes nothing,
 // the generation included.
-func (s *Store) UpdateParams(ctx context.Context, changes []params.Change) error {
+func (s *Store) UpdateParams(ctx context.Context, gen uint64, changes []params.Change) error {
 	if len(changes) == 0 {
 		return nil
 	}
 	return s.write(ctx, "update parameters", func(tx *sql.Tx) error {
+		if err := atGeneration(ctx, tx, gen); err != nil {
+			return err
+		}
 		for _, c := range changes {
 			var err error
 			if c.Reset {
@@ -85,8 +89,11 @@ func (s *Store) UpdateParams(ctx context.Context, changes []params.Change) error
 }
 
 // SetServers implements [params.Store].
-func (s *Store) SetServers(ctx context.Context, servers []params.Server) error {
+func (s *Store) SetServers(ctx context.Context, gen uint64, servers []params.Server) error {
 	return s.write(ctx, "set servers", func(tx *sql.Tx) error {
+		if err := atGeneration(ctx, tx, gen); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM cluster_servers`); err != nil {
 			return err
 		}
@@ -102,30 +109,67 @@ func (s *Store) SetServers(ctx context.Context, servers []params.Server) error {
 	})
 }
 
-// PutProfile implements [params.Store].
-func (s *Store) PutProfile(ctx context.Context, p params.UserProfile) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO user_profiles
-		(name, description, allow_em_max_login_time) VALUES (?, ?, ?)
-		ON CONFLICT (name) DO UPDATE SET description = excluded.description,
-			allow_em_max_login_time = excluded.allow_em_max_login_time`,
-		p.Name, p.Description, p.AllowEMMaxLoginTime)
+// atGeneration returns params.ErrConflict unless the store's generation
+// is gen. Called first in a write transaction, which BEGIN IMMEDIATE has
+// made the only writer of the file, it holds until the commit.
+func atGeneration(ctx context.Context, tx *sql.Tx, gen uint64) error {
+	var cur uint64
+	err := tx.QueryRowContext(ctx, `SELECT value FROM acl_generation WHERE id = 1`).Scan(&cur)
 	if err != nil {
-		return fmt.Errorf("put profile %q: %w", p.Name, err)
+		return fmt.Errorf("generation: %w", err)
+	}
+	if cur != gen {
+		return fmt.Errorf("generation %d, planned at %d: %w", cur, gen, params.ErrConflict)
 	}
 	return nil
+}
+
+// PutProfile implements [params.Store]. Names that differ only in case
+// are compared in Go, as strings.EqualFold does, since SQLite's NOCASE
+// folds ASCII only; the profiles are few, and the write transaction keeps
+// a clashing name from slipping in between the check and the upsert.
+func (s *Store) PutProfile(ctx context.Context, p params.UserProfile) (
+	old params.UserProfile, replaced bool, err error) {
+	err = s.write(ctx, fmt.Sprintf("put profile %q", p.Name), func(tx *sql.Tx) error {
+		all, err := profiles(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, q := range all {
+			switch {
+			case q.Name == p.Name:
+				old, replaced = q, true
+			case strings.EqualFold(q.Name, p.Name):
+				return fmt.Errorf("profile %q: %w", q.Name, params.ErrExists)
+			}
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO user_profiles
+			(name, description, allow_em_max_login_time) VALUES (?, ?, ?)
+			ON CONFLICT (name) DO UPDATE SET description = excluded.description,
+				allow_em_max_login_time = excluded.allow_em_max_login_time`,
+			p.Name, p.Description, p.AllowEMMaxLoginTime)
+		return err
+	})
+	if err != nil {
+		return params.UserProfile{}, false, err
+	}
+	return old, replaced, nil
 }
 
 // DeleteProfile implements [params.Store]: a profile that a user holds is
 // in use. The check and the delete share a write transaction, which
 // AssignProfile's check also needs, so one cannot slip between them.
-func (s *Store) DeleteProfile(ctx context.Context, name string) error {
-	return s.write(ctx, fmt.Sprintf("delete profile %q", name), func(tx *sql.Tx) error {
-		ok, err := exists(ctx, tx, `SELECT 1 FROM user_profiles WHERE name = ?`, name)
+func (s *Store) DeleteProfile(ctx context.Context, name string) (params.UserProfile, error) {
+	var old params.UserProfile
+	err := s.write(ctx, fmt.Sprintf("delete profile %q", name), func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT name, description, allow_em_max_login_time
+			FROM user_profiles WHERE name = ?`, name).Scan(
+			&old.Name, &old.Description, &old.AllowEMMaxLoginTime)
+		if errors.Is(err, sql.ErrNoRows) {
+			return params.ErrNotFound
+		}
 		if err != nil {
 			return err
-		}
-		if !ok {
-			return params.ErrNotFound
 		}
 		var user string
 		err = tx.QueryRowContext(ctx,
@@ -139,6 +183,10 @@ func (s *Store) DeleteProfile(ctx context.Context, name string) error {
 		_, err = tx.ExecContext(ctx, `DELETE FROM user_profiles WHERE name = ?`, name)
 		return err
 	})
+	if err != nil {
+		return params.UserProfile{}, err
+	}
+	return old, nil
 }
 
 // Profile implements [params.Store].
@@ -159,30 +207,47 @@ func (s *Store) Profile(ctx context.Context, name string) (params.UserProfile, e
 // Profiles implements [params.Store]. Names are ordered by their bytes,
 // as Go's strings compare, whatever the database's collation.
 func (s *Store) Profiles(ctx context.Context) ([]params.UserProfile, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT name, description, allow_em_max_login_time
-		FROM user_profiles ORDER BY name COLLATE BINARY`)
+	ps, err := profiles(ctx, s.r)
 	if err != nil {
 		return nil, fmt.Errorf("profiles: %w", err)
+	}
+	return ps, nil
+}
+
+// profiles reads every profile through q, a pool or a transaction.
+func profiles(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}) ([]params.UserProfile, error) {
+	rows, err := q.QueryContext(ctx, `SELECT name, description, allow_em_max_login_time
+		FROM user_profiles ORDER BY name COLLATE BINARY`)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var out []params.UserProfile
 	for rows.Next() {
 		var p params.UserProfile
 		if err := rows.Scan(&p.Name, &p.Description, &p.AllowEMMaxLoginTime); err != nil {
-			return nil, fmt.Errorf("profiles: %w", err)
+			return nil, err
 		}
 		out = append(out, p)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("profiles: %w", err)
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // AssignProfile implements [selfcare.ParamStore].
-func (s *Store) AssignProfile(ctx context.Context, userID, profile string) error {
+func (s *Store) AssignProfile(ctx context.Context, userID, profile string) (string, error) {
+	var old string
 	op := fmt.Sprintf("assign profile %q to %q", profile, userID)
-	return s.write(ctx, op, func(tx *sql.Tx) error {
+	err := s.write(ctx, op, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT profile FROM users WHERE id = ?`,
+			userID).Scan(&old)
+		if errors.Is(err, sql.ErrNoRows) {
+			return selfcare.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
 		if profile != "" {
 			ok, err := exists(ctx, tx, `SELECT 1 FROM user_profiles WHERE name = ?`, profile)
 			if err != nil {
@@ -192,10 +257,14 @@ func (s *Store) AssignProfile(ctx context.Context, userID, profile string) error
 				return params.ErrNotFound
 			}
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE users SET profile = ? WHERE id = ?`,
+		_, err = tx.ExecContext(ctx, `UPDATE users SET profile = ? WHERE id = ?`,
 			profile, userID)
-		return oneRow(res, err, selfcare.ErrNotFound)
+		return err
 	})
+	if err != nil {
+		return "", err
+	}
+	return old, nil
 }
 
 // EMLoginChoice implements [selfcare.ParamStore].

@@ -17,11 +17,12 @@ func BenchmarkParamsSync(b *testing.B) {
 	for _, d := range params.Definitions() {
 		plan = append(plan, params.Change{Key: d.Key, New: d.Default})
 	}
-	if err := s.UpdateParams(ctx, plan); err != nil {
+	if err := s.UpdateParams(ctx, generation(b, s), plan); err != nil {
 		b.Fatal(err)
 	}
-	if err := s.SetServers(ctx, []params.Server{{Name: "cucm-pub", Publisher: true},
-		{Name: "cucm-sub1"}, {Name: "cucm-sub2"}}); err != nil {
+	if err := s.SetServers(ctx, generation(b, s), []params.Server{
+		{Name: "cucm-pub", Publisher: true}, {Name: "cucm-sub1"}, {Name: "cucm-sub2"},
+	}); err != nil {
 		b.Fatal(err)
 	}
 	cache := params.NewCache(s, params.CacheConfig{})
@@ -40,7 +41,7 @@ func BenchmarkParamsSync(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			b.StopTimer()
-			if err := s.UpdateParams(ctx, plan[:1]); err != nil {
+			if err := s.UpdateParams(ctx, generation(b, s), plan[:1]); err != nil {
 				b.Fatal(err)
 			}
 			b.StartTimer()

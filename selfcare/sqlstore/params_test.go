@@ -7,6 +7,7 @@ import (
 
 	"github.com/ucselfcare/portal/params"
 	"github.com/ucselfcare/portal/selfcare"
+	"github.com/ucselfcare/portal/selfcare/sqlstore"
 )
 
 // TestTwoStoresShareParameters is the multi-process case of the parameter
@@ -26,7 +27,7 @@ func TestTwoStoresShareParameters(t *testing.T) {
 		t.Fatal("Show Change PIN is off before anyone set it")
 	}
 
-	if err := a.UpdateParams(ctx, []params.Change{
+	if err := a.UpdateParams(ctx, generation(t, a), []params.Change{
 		{Key: params.KeyShowChangePIN, Old: "true", New: "false"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +39,7 @@ func TestTwoStoresShareParameters(t *testing.T) {
 	}
 
 	pub := []params.Server{{Name: "cucm-pub", Publisher: true}, {Name: "cucm-sub"}}
-	if err := a.SetServers(ctx, pub); err != nil {
+	if err := a.SetServers(ctx, generation(t, a), pub); err != nil {
 		t.Fatal(err)
 	}
 	if err := cache.Sync(ctx); err != nil {
@@ -53,13 +54,13 @@ func TestTwoStoresShareParameters(t *testing.T) {
 		t.Fatal(err)
 	}
 	prof := params.UserProfile{Name: "Hot Desk", AllowEMMaxLoginTime: true}
-	if err := b.PutProfile(ctx, prof); err != nil {
+	if _, _, err := b.PutProfile(ctx, prof); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.AssignProfile(ctx, "alice", prof.Name); err != nil {
+	if _, err := b.AssignProfile(ctx, "alice", prof.Name); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.DeleteProfile(ctx, prof.Name); !errors.Is(err, params.ErrInUse) {
+	if _, err := a.DeleteProfile(ctx, prof.Name); !errors.Is(err, params.ErrInUse) {
 		t.Errorf("a deletes a profile that b assigned: %v, want ErrInUse", err)
 	}
 }
@@ -68,7 +69,7 @@ func TestTwoStoresShareParameters(t *testing.T) {
 // differing only in case are one server, as params.Cluster has it.
 func TestServerNamesIgnoreCase(t *testing.T) {
 	s := open(t, filepath.Join(t.TempDir(), "portal.db"))
-	err := s.SetServers(t.Context(), []params.Server{
+	err := s.SetServers(t.Context(), generation(t, s), []params.Server{
 		{Name: "CUCM-PUB", Publisher: true}, {Name: "cucm-pub"}})
 	if err == nil {
 		t.Fatal("two servers differing in case only were stored")
@@ -77,4 +78,15 @@ func TestServerNamesIgnoreCase(t *testing.T) {
 	if err != nil || len(got) != 0 {
 		t.Errorf("Servers after a refused SetServers = %v, %v; want none", got, err)
 	}
+}
+
+// generation returns the store's generation, for a write that needs no
+// plan.
+func generation(tb testing.TB, s *sqlstore.Store) uint64 {
+	tb.Helper()
+	g, err := s.Generation(tb.Context())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return g
 }

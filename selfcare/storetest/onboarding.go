@@ -125,6 +125,7 @@ func testOnboarding(t *testing.T, open Opener) {
 	t.Run("CreateDeviceKeepsThePortalRecordOfItsOwner", func(t *testing.T) {
 		ctx, s, ob := freshOnboarding(t, open)
 		p := phone(sepAlice, "alice", 2)
+		p.Model = "Cisco 8845"
 		must(t, s.PutDevice(ctx, p))
 		must(t, ob.CreateDevice(ctx, activationDevice(sepAlice, "alice")))
 		wantDiff(t, "portal Device", ok(s.Device(ctx, sepAlice))(t), p)
@@ -143,6 +144,80 @@ func testOnboarding(t *testing.T, open Opener) {
 		}
 		_, err := s.Device(ctx, batAlice)
 		wantErr(t, "portal Device of the refused one", err, selfcare.ErrNotFound)
+	})
+
+	t.Run("CreateDeviceRefusesAnotherModelThanThePortalRecord", func(t *testing.T) {
+		ctx, s, ob := freshOnboarding(t, open)
+		p := phone(sepAlice, "alice", 1)
+		p.Model = "Cisco 7841"
+		must(t, s.PutDevice(ctx, p))
+		err := ob.CreateDevice(ctx, activationDevice(sepAlice, "alice")) // a Cisco 8845
+		wantErr(t, "CreateDevice as another model", err, selfcare.ErrModelConflict)
+		_, err = ob.Device(ctx, sepAlice)
+		wantErr(t, "Device after the refusal", err, onboarding.ErrNotFound)
+
+		// Models compare without regard to case.
+		d := activationDevice(sepAlice, "alice")
+		d.Model = "CISCO 7841"
+		must(t, ob.CreateDevice(ctx, d))
+		wantDiff(t, "portal Device", ok(s.Device(ctx, sepAlice))(t), p)
+	})
+
+	t.Run("KeyCheckIsSetOnce", func(t *testing.T) {
+		ctx, _, ob := freshOnboarding(t, open)
+		_, err := ob.KeyCheck(ctx)
+		wantErr(t, "KeyCheck of a new store", err, onboarding.ErrNotFound)
+		first, second := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)
+		wantDiff(t, "InitKeyCheck", ok(ob.InitKeyCheck(ctx, first, base))(t), first)
+		wantDiff(t, "InitKeyCheck of another value",
+			ok(ob.InitKeyCheck(ctx, second, at(time.Hour)))(t), first)
+		wantDiff(t, "KeyCheck", ok(ob.KeyCheck(ctx))(t), first)
+	})
+
+	t.Run("ConcurrentInitKeyCheckAgrees", func(t *testing.T) {
+		ctx, _, ob := freshOnboarding(t, open)
+		const n = 10
+		got := make([][]byte, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				got[i], errs[i] = ob.InitKeyCheck(ctx, bytes.Repeat([]byte{byte(i)}, 32), base)
+			})
+		}
+		wg.Wait()
+		must(t, errors.Join(errs...))
+		for i := range got {
+			if !bytes.Equal(got[i], got[0]) {
+				t.Fatalf("concurrent InitKeyCheck calls saw %x and %x", got[0], got[i])
+			}
+		}
+	})
+
+	t.Run("DiscardKeyReleasesOutstandingCodes", func(t *testing.T) {
+		ctx, _, ob := freshOnboarding(t, open)
+		ds := []onboarding.Device{activationDevice(sepBob, "bob"),
+			activationDevice(batAlice, "alice"), activationDevice(sepAlice, "alice")}
+		cs := addActivation(t, ctx, ob, ds...)
+		must(t, ob.SpendCode(ctx, onboarding.Activation{Device: sepAlice,
+			Verifier: cs[2].Verifier, NewName: sepAlice, MAC: macOfAlice, At: base}))
+		_ = ok(ob.InitKeyCheck(ctx, []byte("check"), base))(t)
+
+		names := ok(ob.DiscardKey(ctx, at(time.Hour)))(t)
+		wantDiff(t, "DiscardKey", names, []string{batAlice, sepBob})
+		for i, name := range []string{sepBob, batAlice} {
+			want := cs[i]
+			want.State, want.ReleasedAt, want.Sealed = onboarding.StateReleased,
+				at(time.Hour), nil
+			wantDiff(t, "Code of "+name, ok(ob.Code(ctx, name))(t), want)
+		}
+		if c := ok(ob.Code(ctx, sepAlice))(t); c.State != onboarding.StateUsed {
+			t.Errorf("a used code became %s", c.State)
+		}
+		_, err := ob.KeyCheck(ctx)
+		wantErr(t, "KeyCheck after DiscardKey", err, onboarding.ErrNotFound)
+		wantDiff(t, "DiscardKey again", ok(ob.DiscardKey(ctx, at(time.Hour)))(t),
+			[]string(nil))
 	})
 
 	t.Run("MissingIsNotFound", func(t *testing.T) {
@@ -216,6 +291,31 @@ func testOnboarding(t *testing.T, open Opener) {
 			names = append(names, dc.Device.Name)
 		}
 		wantDiff(t, "OutstandingCodes()", names, []string{batAlice, sepAlice, sepBob})
+	})
+
+	t.Run("FirstOutstandingCodesReadsAPageAndCountsAll", func(t *testing.T) {
+		ctx, _, ob := freshOnboarding(t, open)
+		ds := []onboarding.Device{activationDevice(batAlice, "alice"),
+			activationDevice(sepAlice, "alice"), activationDevice(sepBob, "bob"),
+			activationDevice("SEP001B54000001", "alice"),
+			activationDevice("SEP001B54000002", "alice")}
+		cs := addActivation(t, ctx, ob, ds...)
+		must(t, ob.ReleaseCode(ctx, ds[3].Name, cs[3].Verifier, at(time.Minute)))
+
+		// Alice has three outstanding codes: BAT…, SEP001B54000002, SEP001B54AABBCC.
+		got, total, err := ob.FirstOutstandingCodes(ctx, "alice", 2)
+		must(t, err)
+		wantDiff(t, "FirstOutstandingCodes(alice, 2)", got, []onboarding.DeviceCode{
+			{Device: ready(ds[0]), Code: cs[0]}, {Device: ready(ds[4]), Code: cs[4]}})
+		wantDiff(t, "total", total, 3)
+		got, total, err = ob.FirstOutstandingCodes(ctx, "alice", 10)
+		must(t, err)
+		wantDiff(t, "FirstOutstandingCodes(alice, 10)", len(got), 3)
+		wantDiff(t, "total", total, 3)
+		got, total, err = ob.FirstOutstandingCodes(ctx, "nobody", 10)
+		must(t, err)
+		wantDiff(t, "FirstOutstandingCodes(nobody)", got, []onboarding.DeviceCode(nil))
+		wantDiff(t, "total", total, 0)
 	})
 
 	t.Run("AddAttemptCountsOutstandingCodesOnly", func(t *testing.T) {

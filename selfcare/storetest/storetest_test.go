@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ucselfcare/portal/acl"
+	"github.com/ucselfcare/portal/params"
 	"github.com/ucselfcare/portal/selfcare"
 	"github.com/ucselfcare/portal/selfcare/memstore"
 	"github.com/ucselfcare/portal/selfcare/storetest"
@@ -55,6 +56,21 @@ var mutants = map[string]struct {
 		func() selfcare.Store { return idleOnlyExpiry{memstore.New()} },
 		"Sessions/DeleteExpiredSessionsAppliesBothRules",
 	},
+	"stale parameter plan stored": {
+		func() selfcare.Store { return staleParams{memstore.New()} },
+		"Params/StaleGenerationIsRefused",
+	},
+}
+
+// staleParams stores a plan whatever generation it was made at.
+type staleParams struct{ *memstore.Store }
+
+func (s staleParams) UpdateParams(ctx context.Context, _ uint64, cs []params.Change) error {
+	gen, err := s.Generation(ctx)
+	if err != nil {
+		return err
+	}
+	return s.Store.UpdateParams(ctx, gen, cs)
 }
 
 // TestMutantChild runs the suite against the mutant named in the

@@ -87,6 +87,9 @@ var statusTable = []struct {
 	{params.ErrUnknown, http.StatusNotFound, "unknown_parameter", "No such parameter."},
 	{params.ErrNotFound, http.StatusNotFound, "not_found", "Not found."},
 	{params.ErrInUse, http.StatusConflict, "in_use", "It is still in use."},
+	{params.ErrConflict, http.StatusConflict, "conflict",
+		"The parameters or servers kept changing while this change was made. " +
+			"Reload them and try again."},
 }
 
 // toAPIError looks err up in the table. An unknown error is an internal one,

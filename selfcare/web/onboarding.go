@@ -52,29 +52,47 @@ func (h *Handler) routesOnboarding() {
 
 // readyView is a phone ready to activate as the page and the API show it.
 // Code is the code in groups of four: the one place it leaves the server
-// in the clear, besides the QR image.
+// in the clear, besides the QR image. An expired code is shown as such,
+// without code or image, so that the user knows to ask for a new one.
 type readyView struct {
-	Device    string    `json:"device"`
-	Model     string    `json:"model"`
-	Code      string    `json:"code"`
-	IssuedAt  time.Time `json:"issuedAt"`
-	ExpiresAt time.Time `json:"expiresAt"`
+	Device string `json:"device"`
+	Model  string `json:"model"`
+	// State is "outstanding", with Code and QR, or "expired".
+	State     onboarding.State `json:"state"`
+	Code      string           `json:"code,omitempty"`
+	IssuedAt  time.Time        `json:"issuedAt"`
+	ExpiresAt time.Time        `json:"expiresAt"`
 	// QR is the path of the code's QR image.
-	QR string `json:"qr"`
-	// Groups and Expires are for the page.
+	QR string `json:"qr,omitempty"`
+	// Groups, Expires and Expired are for the page.
 	Groups  []string `json:"-"`
 	Expires string   `json:"-"`
+	Expired bool     `json:"-"`
 }
 
-func (h *Handler) viewReady(rcs []onboarding.ReadyCode) []readyView {
-	out := make([]readyView, 0, len(rcs))
-	for _, rc := range rcs {
-		g := rc.Code.Grouped()
-		out = append(out, readyView{Device: rc.Device, Model: rc.Model, Code: g,
+// readyList is one view of the phones ready to activate: at most the
+// registry's bound, and a count of those left out, whom the user asks an
+// administrator about.
+type readyList struct {
+	Phones []readyView `json:"phones"`
+	More   int         `json:"more"`
+}
+
+func (h *Handler) viewReady(list onboarding.ReadyList) readyList {
+	out := readyList{Phones: make([]readyView, 0, len(list.Phones)), More: list.More}
+	for _, rc := range list.Phones {
+		v := readyView{Device: rc.Device, Model: rc.Model, State: rc.State,
 			IssuedAt: rc.IssuedAt.UTC(), ExpiresAt: rc.ExpiresAt.UTC(),
-			QR:      h.cfg.Prefix + "phones/" + rc.Device + "/activation.png",
-			Groups:  []string{g[0:4], g[5:9], g[10:14], g[15:19]},
-			Expires: rc.ExpiresAt.UTC().Format("Monday 2 January 2006, 15:04 MST")})
+			Expires: rc.ExpiresAt.UTC().Format("Monday 2 January 2006, 15:04 MST")}
+		if rc.State != onboarding.StateOutstanding {
+			v.Expired = true
+			out.Phones = append(out.Phones, v)
+			continue
+		}
+		g := rc.Code.Grouped()
+		v.Code, v.Groups = g, []string{g[0:4], g[5:9], g[10:14], g[15:19]}
+		v.QR = h.cfg.Prefix + "phones/" + rc.Device + "/activation.png"
+		out.Phones = append(out.Phones, v)
 	}
 	return out
 }
@@ -83,29 +101,31 @@ func (h *Handler) viewReady(rcs []onboarding.ReadyCode) []readyView {
 // note to show instead when they cannot be shown. While the parameter
 // hides them the section is simply absent: the page does not ask for
 // them, so nothing is refused or audited.
-func (h *Handler) readyForPage(r *http.Request) ([]readyView, string) {
+func (h *Handler) readyForPage(r *http.Request) (readyList, string) {
 	ctx, p := r.Context(), principalFrom(r.Context())
 	if !h.svc.ActivationEnabled() ||
 		h.svc.CheckFeature(ctx, p, params.FeaturePhonesReadyToActivate) != nil {
-		return nil, ""
+		return readyList{}, ""
 	}
-	rcs, err := h.svc.ReadyToActivate(ctx, p, remoteAddr(r))
+	list, err := h.svc.ReadyToActivate(ctx, p, remoteAddr(r))
 	if err != nil {
 		// The rest of the page is still worth showing.
 		h.log.Error("phones ready to activate", "err", err)
-		return nil, "Activation codes cannot be shown right now. Please try again later."
+		return readyList{}, "Activation codes cannot be shown right now. " +
+			"Please try again later."
 	}
-	return h.viewReady(rcs), ""
+	return h.viewReady(list), ""
 }
 
+// apiReadyToActivate answers {"phones": [...], "more": N}: at most the
+// registry's bound of phones, and how many more await activation.
 func (h *Handler) apiReadyToActivate(w http.ResponseWriter, r *http.Request) error {
-	rcs, err := h.svc.ReadyToActivate(r.Context(), principalFrom(r.Context()), remoteAddr(r))
+	list, err := h.svc.ReadyToActivate(r.Context(), principalFrom(r.Context()),
+		remoteAddr(r))
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, struct {
-		Phones []readyView `json:"phones"`
-	}{h.viewReady(rcs)})
+	writeJSON(w, http.StatusOK, h.viewReady(list))
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"image/png"
 	"io"
 	"net/http"
@@ -32,6 +33,7 @@ type activationSite struct {
 	svc   *selfcare.Service
 	admin *selfcare.DeviceAdmin
 	srv   *httptest.Server
+	clock *frozenClock
 }
 
 const (
@@ -42,16 +44,25 @@ const (
 )
 
 func newActivationSite(tb testing.TB) *activationSite {
+	return newActivationSiteWith(tb, onboarding.Config{})
+}
+
+// newActivationSiteWith builds the site with reg tuning the registry; its
+// clock stands still unless advanced.
+func newActivationSiteWith(tb testing.TB, reg onboarding.Config) *activationSite {
 	tb.Helper()
 	ctx := context.Background()
+	clk := &frozenClock{t: time.Now().UTC().Truncate(time.Second)}
 	store := memstore.New()
 	sealer, err := onboarding.NewSealer(bytes.Repeat([]byte{9}, onboarding.KeySize))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	svc := selfcare.New(store, selfcare.Config{
-		Hash:       selfcare.HashParams{Memory: 64, Iterations: 1, Parallelism: 1},
-		Onboarding: selfcare.OnboardingConfig{Store: store.Onboarding(), Sealer: sealer},
+		Now:  clk.Now,
+		Hash: selfcare.HashParams{Memory: 64, Iterations: 1, Parallelism: 1},
+		Onboarding: selfcare.OnboardingConfig{Store: store.Onboarding(), Sealer: sealer,
+			Registry: reg},
 	})
 	if err := svc.Directory().EnsureStandard(ctx); err != nil {
 		tb.Fatal(err)
@@ -78,7 +89,8 @@ func newActivationSite(tb testing.TB) *activationSite {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	s := &activationSite{tb: tb, ctx: ctx, svc: svc, srv: httptest.NewServer(h)}
+	s := &activationSite{tb: tb, ctx: ctx, svc: svc, srv: httptest.NewServer(h),
+		clock: clk}
 	tb.Cleanup(s.srv.Close)
 	if s.admin, err = svc.DeviceAdmin(selfcare.LocalCaller("")); err != nil {
 		tb.Fatal(err)
@@ -231,6 +243,63 @@ func TestPhonesPageShowsPhonesReadyToActivate(t *testing.T) {
 		if e.Actor != "ann" || strings.Contains(e.Detail, strings.ReplaceAll(code, "-", "")) {
 			t.Errorf("view event %+v", e)
 		}
+	}
+}
+
+// readyAPI is the answer of the ready-to-activate API.
+type readyAPI struct {
+	Phones []struct {
+		Device, State, Code, QR string
+	}
+	More int
+}
+
+func TestPhonesReadyToActivateAreBounded(t *testing.T) {
+	const shown, total = 3, 5
+	s := newActivationSiteWith(t, onboarding.Config{MaxShown: shown})
+	for i := range total {
+		s.provision("ann", fmt.Sprintf("00A1B2C3%04X", i+1))
+	}
+	ann := s.signIn("ann")
+
+	res := ann.get("/ucmuser/api/v1/phones/ready-to-activate")
+	var api readyAPI
+	if err := json.Unmarshal(res.Body, &api); err != nil || len(api.Phones) != shown ||
+		api.More != total-shown {
+		t.Errorf("API: %s (%v); want %d phones and \"more\": %d", res.Body, err, shown,
+			total-shown)
+	}
+	page := string(ann.get("/ucmuser/phones").Body)
+	if n := strings.Count(page, "/activation.png"); n != shown ||
+		!strings.Contains(page, "2 more phones await activation; ask your administrator") {
+		t.Errorf("My Phones shows %d codes (want %d) or lacks the note of 2 more:\n%s", n,
+			shown, page)
+	}
+	views, err := s.svc.Audit(s.ctx, selfcare.AuditFilter{Action: onboarding.ActionView})
+	if err != nil || len(views) != 2*shown {
+		t.Errorf("%d view events, %v; want %d for two views of %d codes", len(views), err,
+			2*shown, shown)
+	}
+}
+
+func TestExpiredCodeShowsAsExpired(t *testing.T) {
+	s := newActivationSite(t)
+	d := s.provision("ann", siteMAC)
+	s.clock.advance(onboarding.DefaultTTL)
+	ann := s.signIn("ann")
+
+	res := ann.get("/ucmuser/api/v1/phones/ready-to-activate")
+	var api readyAPI
+	if err := json.Unmarshal(res.Body, &api); err != nil || len(api.Phones) != 1 ||
+		api.Phones[0].Device != d.Name || api.Phones[0].State != "expired" ||
+		api.Phones[0].Code != "" || api.Phones[0].QR != "" {
+		t.Errorf("API after expiry: %s (%v); want %s expired, without code or image",
+			res.Body, err, d.Name)
+	}
+	page := string(ann.get("/ucmuser/phones").Body)
+	if !strings.Contains(page, "Code expired — ask your administrator for a new one") ||
+		strings.Contains(page, "activation.png") || groupedCode.MatchString(page) {
+		t.Errorf("My Phones after expiry lacks the note or shows a code:\n%s", page)
 	}
 }
 
@@ -434,4 +503,11 @@ func TestDeviceAdminAPI(t *testing.T) {
 	if res := ann.get(admin + "activation-stats"); res.StatusCode != http.StatusForbidden {
 		t.Errorf("an end user reads the stats: %d, want 403", res.StatusCode)
 	}
+}
+
+// advance moves the clock on.
+func (c *frozenClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -87,18 +88,45 @@ func (h *Handler) gatePage(r *http.Request, f params.Feature) error {
 	return h.svc.CheckFeature(r.Context(), principalFrom(r.Context()), f)
 }
 
-// paramsDetail adds to ae what a params error says: the parameter, or the
-// user profile option, that hides a feature, or each refused value with
-// the values allowed.
+// paramsDetail adds to ae what a params error says, in sentences that
+// name the parameter or field: the parameter, or the user profile option,
+// that hides a feature; each refused value with why and what is allowed;
+// the parameter asked for that does not exist; what a server or profile
+// that cannot go is needed for.
 func paramsDetail(err error, ae *apiError) {
-	var ge *params.GateError
-	if errors.As(err, &ge) {
+	var (
+		ge *params.GateError
+		ue *params.UnknownError
+		nf *params.NotFoundError
+		iu *params.InUseError
+	)
+	switch {
+	case errors.As(err, &ge):
 		ae.Message = gateMessage(ge)
 		ae.Fields = append(ae.Fields, fieldError{ge.ParamKey, ge.ParamDisplayName})
 		return
+	case errors.As(err, &ue):
+		ae.Message = ue.Message()
+		ae.Fields = append(ae.Fields, fieldError{"key", ue.Message()})
+		return
+	case errors.As(err, &nf):
+		ae.Message = nf.Message()
+		return
+	case errors.As(err, &iu):
+		ae.Message = iu.Message()
+		if iu.ParamKey != "" {
+			ae.Fields = append(ae.Fields, fieldError{iu.ParamKey, iu.ParamDisplayName})
+		}
+		return
 	}
-	for _, ve := range validationErrors(err) {
-		ae.Fields = append(ae.Fields, fieldError{ve.Key, refusalMessage(ve)})
+	ves := validationErrors(err)
+	for _, ve := range ves {
+		ae.Fields = append(ae.Fields, fieldError{ve.Key, ve.Message()})
+	}
+	if len(ves) == 1 {
+		// One refusal: the message can say it all, for clients that show
+		// only the message.
+		ae.Message = ves[0].Message()
 	}
 }
 
@@ -106,27 +134,16 @@ func paramsDetail(err error, ae *apiError) {
 // administrator they will ask.
 func gateMessage(ge *params.GateError) string {
 	what := upperFirst(ge.Title)
-	if ge.Value == "" {
-		profile := "You have no user profile"
-		if ge.Profile != "" {
-			profile = fmt.Sprintf("Your user profile %q does not set", ge.Profile)
-		}
-		return fmt.Sprintf("Not offered: %s. %s %q (%s).", what, profile,
-			ge.ParamDisplayName, ge.ParamKey)
+	option := fmt.Sprintf("%q (%s)", ge.ParamDisplayName, ge.ParamKey)
+	switch {
+	case ge.ByProfile && ge.Profile == "":
+		return fmt.Sprintf("Not offered: %s. You have no user profile, and only a "+
+			"profile with %s turned on offers it.", what, option)
+	case ge.ByProfile:
+		return fmt.Sprintf("Not offered: %s. Your user profile %s does not have %s "+
+			"turned on.", what, params.QuoteValue(ge.Profile), option)
 	}
-	return fmt.Sprintf("Not offered: %s. The parameter %q (%s) is %s.", what,
-		ge.ParamDisplayName, ge.ParamKey, ge.Value)
-}
-
-// refusalMessage is a ValidationError for a person: the parameter, the
-// refused value, why, and what is allowed.
-func refusalMessage(ve *params.ValidationError) string {
-	why := "not allowed"
-	if ve.Reason != "" {
-		why = ve.Reason
-	}
-	return fmt.Sprintf("%s: %q is %s. Allowed: %s.", ve.DisplayName, ve.Value, why,
-		ve.Allowed)
+	return fmt.Sprintf("Not offered: %s. The parameter %s is %s.", what, option, ge.Value)
 }
 
 // validationErrors collects every *params.ValidationError in err's tree,
@@ -214,6 +231,9 @@ func (h *Handler) apiEM(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// apiSetEM stores the user's choice. A body without a choice, or with an
+// empty one, is refused: it is more likely a client's mistake than a wish
+// to go back to the system default, which "default" says.
 func (h *Handler) apiSetEM(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Choice string `json:"choice"`
@@ -227,7 +247,7 @@ func (h *Handler) apiSetEM(w http.ResponseWriter, r *http.Request) error {
 	if err := h.svc.CheckFeature(r.Context(), p, params.FeatureEMLoginTime); err != nil {
 		return err
 	}
-	choice, err := params.ParseEMLoginChoice(in.Choice)
+	choice, err := params.ParseEMLoginChoiceInput(in.Choice)
 	if err != nil {
 		return err
 	}
@@ -303,7 +323,7 @@ func formEMChoice(r *http.Request) (params.EMLoginChoice, error) {
 // emFormError refuses the form's choice with a message beside it.
 func emFormError(msg string) error {
 	return &selfcare.ValidationError{Fields: []selfcare.FieldError{{
-		Field: "EMLoginChoice", Message: msg}}}
+		Field: params.EMChoiceField, Message: msg}}}
 }
 
 // apiDefaultServer tells a client, such as Jabber before it signs in,
@@ -508,18 +528,59 @@ func (h *Handler) writeChanges(w http.ResponseWriter, r *http.Request, c selfcar
 	return nil
 }
 
+// apiSetParam sets the parameter named in the path, by its key or display
+// name in any case. The value is best sent as a JSON string; true, false
+// and numbers are taken as their text, so that {"value": true} sets a
+// bool and {"value": 12} an integer. Anything else is refused naming the
+// parameter, once the caller may read it.
 func (h *Handler) apiSetParam(w http.ResponseWriter, r *http.Request, c selfcare.Caller) error {
 	var in struct {
-		Value string `json:"value"`
+		Value json.RawMessage `json:"value"`
 	}
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	plan, err := h.svc.SetParam(r.Context(), c, r.PathValue("key"), in.Value)
+	key := r.PathValue("key")
+	value, ok := jsonScalarText(in.Value)
+	if !ok {
+		st, err := h.svc.Param(r.Context(), c, key)
+		if err != nil {
+			return err
+		}
+		return &params.ValidationError{Key: st.Key, DisplayName: st.DisplayName,
+			Value: string(in.Value), Allowed: st.Definition.Allowed(h.cluster(r, c, st)),
+			Reason: `send the value as a JSON string, such as {"value": "` +
+				st.Default + `"}; true, false and numbers are taken as their text`}
+	}
+	plan, err := h.svc.SetParam(r.Context(), c, key, value)
 	if err != nil {
 		return err
 	}
 	return h.writeChanges(w, r, c, plan)
+}
+
+// jsonScalarText returns the text of a JSON string, true, false or number,
+// and false for anything else: null, an object, an array. A missing value
+// is the empty string, which the parameter then refuses or takes.
+func jsonScalarText(raw json.RawMessage) (string, bool) {
+	if len(raw) == 0 {
+		return "", true
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return "", false
+	}
+	switch v := v.(type) {
+	case string:
+		return v, true
+	case bool:
+		return strconv.FormatBool(v), true
+	case float64:
+		// The literal, not the float: 12 stays "12" and 1e3 stays "1e3",
+		// which an integer parameter then refuses as written.
+		return string(raw), true
+	}
+	return "", false
 }
 
 func (h *Handler) apiResetParam(w http.ResponseWriter, r *http.Request, c selfcare.Caller) error {

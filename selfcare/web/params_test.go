@@ -379,3 +379,176 @@ func TestAdminAPI(t *testing.T) {
 		t.Errorf("after logout: %d", rec.Code)
 	}
 }
+
+// TestAdminAPIRefusalsNameWhatTheyRefuse checks that every refusal of the
+// administration API names the parameter, server or profile, in a
+// sentence, and that the API finds parameters as the command line does.
+func TestAdminAPIRefusalsNameWhatTheyRefuse(t *testing.T) {
+	p := newPortal(t, selfcare.Config{})
+	adm := p.signInAdmin()
+	const base = "/ucmuser/api/v1/admin/"
+	put := func(target, body string) *httptest.ResponseRecorder {
+		t.Helper()
+		return call(t, p.h, "PUT", base+target, body, adm)
+	}
+
+	t.Run("json_scalars_are_taken_as_text", func(t *testing.T) {
+		for _, tt := range []struct{ key, body, want string }{
+			{params.KeyShowChangePIN, `{"value":false}`, `"new":"false"`},
+			{params.KeyShowChangePIN, `{"value":true}`, `"new":"true"`},
+			{params.KeyForwardMaxHop, `{"value":10}`, `"new":"10"`},
+		} {
+			rec := put("params/"+tt.key, tt.body)
+			if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), tt.want) {
+				t.Errorf("%s %s: %d %s", tt.key, tt.body, rec.Code, rec.Body)
+			}
+		}
+		rec := put("params/"+params.KeyForwardMaxHop, `{"value":1e1}`)
+		if _, _, fields := apiErr(t, rec); rec.Code != http.StatusBadRequest ||
+			!strings.Contains(fields[params.KeyForwardMaxHop], `"1e1"`) {
+			t.Errorf("1e1: %d %s", rec.Code, rec.Body)
+		}
+	})
+	t.Run("other_json_is_refused_naming_the_parameter", func(t *testing.T) {
+		for _, body := range []string{`{"value":null}`, `{"value":{"a":1}}`, `{"value":[]}`} {
+			rec := put("params/"+params.KeyShowChangePIN, body)
+			code, msg, fields := apiErr(t, rec)
+			f := fields[params.KeyShowChangePIN]
+			if rec.Code != http.StatusBadRequest || code != "invalid" || f != msg ||
+				!strings.Contains(f, "Show Change PIN (ShowChangePin)") ||
+				!strings.Contains(f, "JSON string") {
+				t.Errorf("%s: %d %s", body, rec.Code, rec.Body)
+			}
+		}
+	})
+	t.Run("keys_and_display_names_in_any_case", func(t *testing.T) {
+		for _, name := range []string{"showchangepin", "Show%20Change%20PIN"} {
+			rec := put("params/"+name, `{"value":"false"}`)
+			if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(),
+				`"key":"ShowChangePin"`) {
+				t.Errorf("PUT params/%s: %d %s", name, rec.Code, rec.Body)
+			}
+			rec = call(t, p.h, "GET", base+"params/"+name, "", adm)
+			if rec.Code != http.StatusOK {
+				t.Errorf("GET params/%s: %d %s", name, rec.Code, rec.Body)
+			}
+		}
+	})
+	t.Run("unknown_key_named", func(t *testing.T) {
+		for _, method := range []string{"GET", "PUT", "DELETE"} {
+			rec := call(t, p.h, method, base+"params/NoSuchThing", `{"value":"1"}`, adm)
+			code, msg, fields := apiErr(t, rec)
+			want := `No parameter has the key or display name "NoSuchThing".`
+			if rec.Code != http.StatusNotFound || code != "unknown_parameter" ||
+				msg != want || fields["key"] != want {
+				t.Errorf("%s: %d %s", method, rec.Code, rec.Body)
+			}
+		}
+	})
+	t.Run("refused_value_is_one_sentence", func(t *testing.T) {
+		rec := put("params/"+params.KeyActivationTTL, `{"value":"200"}`)
+		_, msg, _ := apiErr(t, rec)
+		want := `Activation Time to Live (Hours) (ActivationTimeToLiveHours) cannot be ` +
+			`"200": it is above 168. Allowed: a whole number from 1 to 168 hours.`
+		if rec.Code != http.StatusBadRequest || msg != want {
+			t.Errorf("got  %d %s\nwant %s", rec.Code, msg, want)
+		}
+	})
+	t.Run("default_server_removal_names_the_parameter", func(t *testing.T) {
+		put("servers/cucm-pub.example.com", `{"publisher":true}`)
+		put("servers/cucm-sub.example.com", `{}`)
+		put("params/"+params.KeyDefaultServer, `{"value":"CUCM-SUB.example.com"}`)
+		rec := call(t, p.h, "DELETE", base+"servers/cucm-sub.example.com", "", adm)
+		code, msg, fields := apiErr(t, rec)
+		if rec.Code != http.StatusConflict || code != "in_use" ||
+			!strings.Contains(msg, `"Self Care Portal Default Server" (`+
+				params.KeyDefaultServer+`)`) ||
+			fields[params.KeyDefaultServer] != "Self Care Portal Default Server" {
+			t.Errorf("DELETE the default server: %d %s", rec.Code, rec.Body)
+		}
+		rec = call(t, p.h, "DELETE", base+"servers/nope", "", adm)
+		if _, msg, _ := apiErr(t, rec); rec.Code != http.StatusNotFound ||
+			msg != `There is no server "nope".` {
+			t.Errorf("DELETE an unknown server: %d %s", rec.Code, rec.Body)
+		}
+	})
+	t.Run("names_that_mislead_are_refused", func(t *testing.T) {
+		put("profiles/Hot%20Desk", `{}`)
+		for target, field := range map[string]string{
+			"servers/a..b":                            "Name",
+			"servers/cucm%E2%80%AE.example.com":       "Name",
+			"profiles/Hot%E2%80%AEDesk":               "Name",
+			"profiles/Hot%E2%80%8BDesk":               "Name",
+			"profiles/hot%20desk":                     "Name",
+			"profiles/" + strings.Repeat("n", 5000):   "Name",
+			"profiles/%EF%BB%BFHot%20Desk%20Reserved": "Name",
+		} {
+			rec := put(target, `{}`)
+			_, _, fields := apiErr(t, rec)
+			if rec.Code != http.StatusBadRequest || fields[field] == "" ||
+				rec.Body.Len() > 1500 {
+				t.Errorf("PUT %.40s: %d %.300s", target, rec.Code, rec.Body)
+			}
+		}
+		rec := put("profiles/hot%20desk", `{}`)
+		if _, _, fields := apiErr(t, rec); !strings.Contains(fields["Name"], `"Hot Desk"`) {
+			t.Errorf("the clash does not name the other profile: %s", rec.Body)
+		}
+	})
+}
+
+func TestExtensionMobilityRefusesAMissingChoice(t *testing.T) {
+	p := newPortal(t, selfcare.Config{})
+	const api = "/ucmuser/api/v1/extension-mobility"
+
+	// Without a profile, the refusal says so in a sentence.
+	rec := call(t, p.h, "PUT", api, `{"choice":"none"}`, p.user())
+	_, msg, _ := apiErr(t, rec)
+	want := `Not offered: The Extension Mobility login time. You have no user profile, ` +
+		`and only a profile with "Allow End User to set their Extension Mobility ` +
+		`maximum login time" (AllowEMMaxLoginTime) turned on offers it.`
+	if rec.Code != http.StatusForbidden || msg != want {
+		t.Errorf("without a profile:\n got  %d %s\n want %s", rec.Code, msg, want)
+	}
+
+	prof := params.UserProfile{Name: "Hot Desk", AllowEMMaxLoginTime: true}
+	if _, err := p.svc.PutProfile(t.Context(), local, prof); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.svc.AssignProfile(t.Context(), local, probeUser, prof.Name); err != nil {
+		t.Fatal(err)
+	}
+	if rec := call(t, p.h, "PUT", api, `{"choice":"none"}`, p.user()); rec.Code != 200 {
+		t.Fatalf("none: %d %s", rec.Code, rec.Body)
+	}
+	for _, tt := range []struct{ body, says string }{
+		{`{}`, "no choice was sent"},
+		{`{"choice":""}`, "no choice was sent"},
+		{`{"choice":"1:60"}`, "the minutes are above 59"},
+		{`{"choice":"١٦٨:٠٠"}`, "the hours must be ASCII digits 0-9"},
+	} {
+		rec := call(t, p.h, "PUT", api, tt.body, p.user())
+		_, _, fields := apiErr(t, rec)
+		if rec.Code != http.StatusBadRequest || !strings.Contains(fields["choice"], tt.says) ||
+			fields["EMLoginChoice"] != "" {
+			t.Errorf("%s: %d %s", tt.body, rec.Code, rec.Body)
+		}
+	}
+	// The refusals left the choice alone.
+	rec = call(t, p.h, "GET", api, "", p.user())
+	if !strings.Contains(rec.Body.String(), `"choice":"none"`) {
+		t.Errorf("after the refusals: %s", rec.Body)
+	}
+	// The form names the same field, and shows its error beside it.
+	form := url.Values{"choice": {"custom"}, "hours": {"1"}, "minutes": {"60"}}
+	rec = call(t, p.h, "POST", "/ucmuser/extension-mobility", form.Encode(), p.user())
+	if body := rec.Body.String(); rec.Code != http.StatusBadRequest ||
+		!strings.Contains(body, `id="em-error"`) {
+		t.Errorf("form with 1:60: %d %.2000s", rec.Code, body)
+	}
+	rec = call(t, p.h, "POST", "/ucmuser/extension-mobility", "choice=later", p.user())
+	if body := rec.Body.String(); rec.Code != http.StatusBadRequest ||
+		!strings.Contains(body, `id="em-error"`) {
+		t.Errorf("form without a valid choice: %d %.2000s", rec.Code, body)
+	}
+}
