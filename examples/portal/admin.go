@@ -148,6 +148,9 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string,
 		return a.audit(rest[1:], stderr)
 	}
 	fs.Usage()
+	if len(fs.Args()) == 1 {
+		return fmt.Errorf("admin: %q needs a subcommand (see above)", fs.Arg(0))
+	}
 	return fmt.Errorf("admin: unknown command %q", strings.Join(fs.Args(), " "))
 }
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,43 +17,71 @@ import (
 
 // decodeJSON reads exactly one JSON object into v, a pointer to a struct
 // whose fields all have json tags. Member names must match the tags
-// exactly: encoding/json alone would also take "USERID" for "userId", and
-// a client that misspells a member deserves an error, not a silent match.
+// exactly and appear once: encoding/json alone would take "USERID" for
+// "userId" and let a second "userId" win over the first, and a client that
+// sends either deserves an error, not a silent guess.
 func decodeJSON(r *http.Request, v any) error {
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	mt, ps, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" {
-		return badRequest("Content-Type must be application/json")
+		return unsupportedMedia("Content-Type must be application/json")
 	}
-	dec := json.NewDecoder(r.Body)
-	var members map[string]json.RawMessage
-	if err := dec.Decode(&members); err != nil {
+	if cs, ok := ps["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return unsupportedMedia("JSON must be sent as UTF-8")
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return errTooLarge
 		}
 		return errors.Join(errBadRequest, err)
 	}
-	if members == nil {
+	if err := checkMembers(body, jsonNames(v)); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return errors.Join(errBadRequest, err)
+	}
+	return nil
+}
+
+// checkMembers makes sure body is one JSON object, and nothing after it,
+// whose members are all known and none repeated.
+func checkMembers(body []byte, known map[string]bool) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return badRequest("the body must be a JSON object")
+	}
+	seen := make(map[string]bool, len(known))
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return errors.Join(errBadRequest, err)
+		}
+		name, _ := tok.(string)
+		switch {
+		case !known[name]:
+			return badRequest(fmt.Sprintf("unknown member %q", name))
+		case seen[name]:
+			return badRequest(fmt.Sprintf("member %q appears twice", name))
+		}
+		seen[name] = true
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return errors.Join(errBadRequest, err)
+		}
+	}
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return errors.Join(errBadRequest, err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return badRequest("trailing data after the JSON object")
 	}
-
-	known := jsonNames(v)
-	for name := range members {
-		if !known[name] {
-			return badRequest(fmt.Sprintf("unknown member %q", name))
-		}
-	}
-	raw, err := json.Marshal(members)
-	if err != nil {
-		return errors.Join(errBadRequest, err)
-	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		return errors.Join(errBadRequest, err)
-	}
 	return nil
+}
+
+func unsupportedMedia(why string) error {
+	return fmt.Errorf("%w: %s", errMediaType, why)
 }
 
 func badRequest(why string) error {

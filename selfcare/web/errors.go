@@ -16,6 +16,7 @@ import (
 var (
 	errNoRoute     = errors.New("web: no such resource")
 	errMethod      = errors.New("web: method not allowed")
+	errMediaType   = errors.New("web: unsupported media type")
 	errTooLarge    = errors.New("web: request body too large")
 	errBadRequest  = errors.New("web: malformed request")
 	errCrossOrigin = errors.New("web: cross-origin request refused")
@@ -60,6 +61,8 @@ var statusTable = []struct {
 		"This request came from another site and was refused."},
 	{selfcare.ErrInvalid, http.StatusBadRequest, "invalid", "Some values are not valid."},
 	{errBadRequest, http.StatusBadRequest, "bad_request", "The request is malformed."},
+	{errMediaType, http.StatusUnsupportedMediaType, "unsupported_media_type",
+		"Send the body as application/json in UTF-8."},
 	{selfcare.ErrNotFound, http.StatusNotFound, "not_found", "Not found."},
 	{errNoRoute, http.StatusNotFound, "not_found", "Not found."},
 	{errMethod, http.StatusMethodNotAllowed, "method_not_allowed",
