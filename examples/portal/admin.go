@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -148,7 +149,8 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string,
 		return a.audit(rest[1:], stderr)
 	}
 	fs.Usage()
-	if len(fs.Args()) == 1 {
+	if len(fs.Args()) == 1 && slices.Contains([]string{"user", "group", "role", "param",
+		"profile", "server", "device", "code"}, fs.Arg(0)) {
 		return fmt.Errorf("admin: %q needs a subcommand (see above)", fs.Arg(0))
 	}
 	return fmt.Errorf("admin: unknown command %q", strings.Join(fs.Args(), " "))
