@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -298,7 +299,18 @@ func (a *admin) codeExport(da *selfcare.DeviceAdmin, args []string, stderr io.Wr
 // so that an existing file's wider mode is never kept and nobody reads a
 // half-written one; the folder is synced too, so that the name survives a
 // crash.
+//
+// Only a regular file is replaced: a device, a pipe or a link at path is
+// refused, since renaming over it would swap a file full of codes in
+// where something else was expected.
 func writePrivate(path string, data []byte) error {
+	switch fi, err := os.Lstat(path); {
+	case err == nil && !fi.Mode().IsRegular():
+		return fmt.Errorf("admin: %s exists and is not a regular file (%s); "+
+			"choose another path", path, fi.Mode().Type())
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return err
+	}
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, ".export-*")
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -673,5 +674,33 @@ func TestFailedExportIsAuditedAsFailed(t *testing.T) {
 	leftovers, _ := filepath.Glob(filepath.Join(filepath.Dir(good), ".export-*"))
 	if len(leftovers) != 0 {
 		t.Errorf("temporary files left behind: %v", leftovers)
+	}
+}
+
+// TestExportRefusesSpecialFiles: the export replaces only a regular file; a
+// pipe or a link at the path is left alone and the export is refused.
+func TestExportRefusesSpecialFiles(t *testing.T) {
+	s := startOnboardingSite(t)
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	target := filepath.Join(dir, "target.csv")
+	link := filepath.Join(dir, "link.csv")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{fifo, link} {
+		if _, _, err := runCLIErr(s.dir, "code", "export", "-o", path); err == nil {
+			t.Errorf("export to %s succeeded", filepath.Base(path))
+		}
+		fi, err := os.Lstat(path)
+		if err != nil || fi.Mode().IsRegular() {
+			t.Errorf("%s was replaced by a regular file (%v)", filepath.Base(path), err)
+		}
+	}
+	if _, err := os.Stat(target); err == nil {
+		t.Error("the export followed the link")
 	}
 }
