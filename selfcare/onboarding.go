@@ -126,6 +126,9 @@ func (s *Service) newActivation(c OnboardingConfig) *activation {
 type activationAuditor struct{ s *Service }
 
 func (a activationAuditor) Audit(ctx context.Context, e onboarding.Event) error {
+	if e.Source == "" {
+		e.Source, _ = ctx.Value(sourceKey{}).(string)
+	}
 	return a.s.store.AppendAudit(ctx, auditEventOf(e))
 }
 

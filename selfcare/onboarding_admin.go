@@ -66,6 +66,18 @@ func (d *DeviceAdmin) allow(ctx context.Context, action, target string,
 // actor names the caller in the registry's events.
 func (d *DeviceAdmin) actor() string { return actorOrCLI(d.c.actor) }
 
+// sourceKey carries the caller's address to the audit adapter, for the
+// registry's administrative events, which have no source of their own.
+type sourceKey struct{}
+
+// sourced marks ctx with where the administrator's request came from.
+func (d *DeviceAdmin) sourced(ctx context.Context) context.Context {
+	if d.c.addr == "" {
+		return ctx
+	}
+	return context.WithValue(ctx, sourceKey{}, d.c.addr)
+}
+
 // syncTTL loads the parameters, so that a code issued now gets the
 // Activation Time to Live in force, also on the command line, which
 // authenticates nobody.
@@ -92,6 +104,7 @@ type ActivationStatus struct {
 // Devices returns the devices known to device activation, every owner's,
 // ordered by name. It needs read access to devices and activation codes.
 func (d *DeviceAdmin) Devices(ctx context.Context) ([]ActivationStatus, error) {
+	ctx = d.sourced(ctx)
 	if err := d.allow(ctx, "device.list", "", readDevices, readCodes); err != nil {
 		return nil, err
 	}
@@ -130,6 +143,7 @@ func (d *DeviceAdmin) status(ctx context.Context, dev onboarding.Device) (
 // its code, or an error matching [onboarding.ErrNotFound]. It needs read
 // access to devices and activation codes.
 func (d *DeviceAdmin) Device(ctx context.Context, name string) (ActivationStatus, error) {
+	ctx = d.sourced(ctx)
 	if err := d.allow(ctx, "device.show", name, readDevices, readCodes); err != nil {
 		return ActivationStatus{}, err
 	}
@@ -160,6 +174,7 @@ func (d *DeviceAdmin) Device(ctx context.Context, name string) (ActivationStatus
 // is taken.
 func (d *DeviceAdmin) Provision(ctx context.Context, p onboarding.Provision,
 	requireActivation bool) (onboarding.Device, error) {
+	ctx = d.sourced(ctx)
 	needs := []need{writeDevices}
 	if requireActivation {
 		needs = append(needs, writeCodes)
@@ -292,6 +307,7 @@ func provisionRow(ctx context.Context, reg *onboarding.Registry, actor string,
 // and activation codes, and returns an error matching
 // [onboarding.ErrNotFound] for an unknown device.
 func (d *DeviceAdmin) RequireActivation(ctx context.Context, device string) error {
+	ctx = d.sourced(ctx)
 	if err := d.allow(ctx, onboarding.ActionIssue, device, writeDevices,
 		writeCodes); err != nil {
 		return err
@@ -337,6 +353,7 @@ func (d *DeviceAdmin) enroll(ctx context.Context, device string) error {
 // activation codes.
 func (d *DeviceAdmin) IssueCode(ctx context.Context, device string) (onboarding.ReadyCode,
 	error) {
+	ctx = d.sourced(ctx)
 	if err := d.allow(ctx, onboarding.ActionIssue, device, writeCodes); err != nil {
 		return onboarding.ReadyCode{}, err
 	}
@@ -355,6 +372,7 @@ func (d *DeviceAdmin) IssueCode(ctx context.Context, device string) (onboarding.
 // activation codes.
 func (d *DeviceAdmin) ReplaceCode(ctx context.Context, device string) (
 	onboarding.ReadyCode, error) {
+	ctx = d.sourced(ctx)
 	if err := d.allow(ctx, onboarding.ActionReplace, device, writeCodes); err != nil {
 		return onboarding.ReadyCode{}, err
 	}
@@ -374,6 +392,7 @@ func (d *DeviceAdmin) ReplaceCode(ctx context.Context, device string) (
 // returns an error matching [onboarding.ErrNotFound] when there is no such
 // code.
 func (d *DeviceAdmin) ReleaseCode(ctx context.Context, device string) error {
+	ctx = d.sourced(ctx)
 	if err := d.allow(ctx, onboarding.ActionRelease, device, writeCodes); err != nil {
 		return err
 	}
@@ -388,6 +407,7 @@ func (d *DeviceAdmin) ReleaseCode(ctx context.Context, device string) error {
 // returns nothing when that fails. It needs update access to activation
 // codes, since it discloses them.
 func (d *DeviceAdmin) ExportCodes(ctx context.Context) ([]onboarding.ReadyCode, error) {
+	ctx = d.sourced(ctx)
 	if err := d.allow(ctx, onboarding.ActionExport, "", writeCodes); err != nil {
 		return nil, err
 	}
@@ -407,6 +427,7 @@ func (d *DeviceAdmin) ExportCodes(ctx context.Context) ([]onboarding.ReadyCode, 
 // deliver did. It needs update access to activation codes.
 func (d *DeviceAdmin) ExportCodesTo(ctx context.Context,
 	deliver func([]onboarding.ReadyCode) error) error {
+	ctx = d.sourced(ctx)
 	if err := d.allow(ctx, onboarding.ActionExport, "", writeCodes); err != nil {
 		return err
 	}
@@ -421,6 +442,7 @@ func (d *DeviceAdmin) ExportCodesTo(ctx context.Context,
 // the audit trail holds every process's. It needs read access to
 // activation codes.
 func (d *DeviceAdmin) Stats(ctx context.Context) (onboarding.Stats, error) {
+	ctx = d.sourced(ctx)
 	if err := d.allow(ctx, "activation.stats", "", readCodes); err != nil {
 		return onboarding.Stats{}, err
 	}
@@ -447,6 +469,7 @@ const (
 // everything wrong with it. It needs update access to devices, and to
 // activation codes when a row requires activation.
 func (d *DeviceAdmin) Import(ctx context.Context, r io.Reader) ([]onboarding.Device, error) {
+	ctx = d.sourced(ctx)
 	const op = "selfcare: import devices"
 	rows, err := readImport(r)
 	if err != nil {
@@ -527,13 +550,15 @@ func (d *DeviceAdmin) Import(ctx context.Context, r io.Reader) ([]onboarding.Dev
 	})
 	if err != nil {
 		d.s.audit(ctx, AuditEvent{Actor: d.actor(), Action: ActionDeviceImport,
-			Outcome: OutcomeFailed, Detail: fmt.Sprintf("%d rows, %d bad; nothing written",
-				len(rows), len(bad.Fields))})
+			Outcome: OutcomeFailed, RemoteAddr: d.c.addr,
+			Detail: fmt.Sprintf("%d rows, %d bad; nothing written", len(rows),
+				len(bad.Fields))})
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	held.flush(ctx, d.s)
 	d.s.audit(ctx, AuditEvent{Actor: d.actor(), Action: ActionDeviceImport,
-		Outcome: OutcomeOK, Detail: fmt.Sprintf("%d devices provisioned", len(out))})
+		Outcome: OutcomeOK, RemoteAddr: d.c.addr,
+		Detail: fmt.Sprintf("%d devices provisioned", len(out))})
 	return out, nil
 }
 
@@ -705,6 +730,9 @@ func (h *heldEvents) flush(ctx context.Context, s *Service) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, e := range h.events {
+		if e.Source == "" {
+			e.Source, _ = ctx.Value(sourceKey{}).(string)
+		}
 		err := s.store.AppendAudit(context.WithoutCancel(ctx), auditEventOf(e))
 		if err != nil {
 			s.log.Error("selfcare: audit write failed", "action", e.Action,

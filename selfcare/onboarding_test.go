@@ -854,3 +854,31 @@ func TestOwnerSeesCodes(t *testing.T) {
 	a.setShow(t, "false")
 	check(testUser, false, "Show Phones Ready to Activate")
 }
+
+// TestAdminActivationEventsSayWhereTheyCameFrom: the registry's events of
+// an administrator's request carry the request's address.
+func TestAdminActivationEventsSayWhereTheyCameFrom(t *testing.T) {
+	a := newActivationFixture(t, onboarding.Config{})
+	da, err := a.svc.DeviceAdmin(selfcare.LocalCaller("ops").From("198.51.100.7"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev, err := da.Provision(a.ctx, onboarding.Provision{Model: model8845, Owner: testUser},
+		true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, err := a.svc.Audit(a.ctx, selfcare.AuditFilter{Subject: dev.Name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) == 0 {
+		t.Fatal("no audit events for the provisioned device")
+	}
+	for _, e := range events {
+		if e.RemoteAddr != "198.51.100.7" {
+			t.Errorf("%s: RemoteAddr %q, want the administrator's address", e.Action,
+				e.RemoteAddr)
+		}
+	}
+}
