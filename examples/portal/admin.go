@@ -192,8 +192,9 @@ func (a *admin) userList() error {
 	return tw.Flush()
 }
 
-// parseWithID parses flags that may come before or after one positional ID.
-func parseWithID(fs *flag.FlagSet, args []string) (string, error) {
+// parseWithID parses flags that may come before or after one positional
+// argument, what names it in errors ("user ID", "device name", ...).
+func parseWithID(fs *flag.FlagSet, args []string, what string) (string, error) {
 	var id string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		id, args = args[0], args[1:]
@@ -208,7 +209,7 @@ func parseWithID(fs *flag.FlagSet, args []string) (string, error) {
 		}
 	}
 	if id == "" || fs.NArg() > 0 {
-		return "", errors.New("admin: expected exactly one user ID")
+		return "", fmt.Errorf("admin: expected exactly one %s", what)
 	}
 	return id, nil
 }
@@ -220,7 +221,7 @@ func (a *admin) userAdd(args []string, stderr io.Writer) error {
 	last := fs.String("last", "", "last name")
 	rank := fs.Int("rank", 1, "user rank, 1 (highest) to 10")
 	locale := fs.String("locale", "en_US", "locale")
-	id, err := parseWithID(fs, args)
+	id, err := parseWithID(fs, args, "user ID")
 	if err != nil {
 		return err
 	}
@@ -259,7 +260,7 @@ func (a *admin) userSetPassword(args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	fromStdin := fs.Bool("stdin", false, "read the password from stdin")
 	keep := fs.Bool("keep", false, "do not make the user change it at the next login")
-	id, err := parseWithID(fs, args)
+	id, err := parseWithID(fs, args, "user ID")
 	if err != nil {
 		return err
 	}
@@ -282,7 +283,7 @@ func (a *admin) userSetPIN(args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("user set-pin", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fromStdin := fs.Bool("stdin", false, "read the PIN from stdin")
-	id, err := parseWithID(fs, args)
+	id, err := parseWithID(fs, args, "user ID")
 	if err != nil {
 		return err
 	}

@@ -163,7 +163,7 @@ func (a *admin) deviceAdd(da *selfcare.DeviceAdmin, args []string, withMAC bool,
 	require := fs.Bool("require-activation", false, "issue an activation code at once")
 	var p onboarding.Provision
 	if withMAC {
-		name, err := parseWithID(fs, args)
+		name, err := parseWithID(fs, args, "device name")
 		if err != nil {
 			return fmt.Errorf("admin: device add NAME: %w", err)
 		}

@@ -327,9 +327,9 @@ func (a *admin) profilePut(c selfcare.Caller, args []string, add bool,
 	desc := fs.String("description", "", "what the profile is for")
 	allowEM := fs.Bool("allow-em", false,
 		"Allow End User to set their Extension Mobility maximum login time")
-	name, err := parseWithID(fs, args)
+	name, err := parseWithID(fs, args, "profile name")
 	if err != nil {
-		return errors.New("admin: expected exactly one profile name")
+		return err
 	}
 	p := params.UserProfile{Name: name}
 	if !add {
@@ -408,9 +408,9 @@ func (a *admin) serverAdd(c selfcare.Caller, args []string, stderr io.Writer) er
 	fs := flag.NewFlagSet("server add", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	pub := fs.Bool("publisher", false, "the server is the publisher")
-	name, err := parseWithID(fs, args)
+	name, err := parseWithID(fs, args, "server name")
 	if err != nil {
-		return errors.New("admin: expected exactly one server name")
+		return err
 	}
 	servers, err := a.svc.Servers(a.ctx, c)
 	if err != nil {
