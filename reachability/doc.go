@@ -15,7 +15,10 @@
 // servers and nothing else. Loopback, link-local (cloud metadata
 // included), multicast, broadcast and the reserved ranges, and the IPv6
 // forms that wrap them, are refused even when listed, unless the policy is
-// a lab policy.
+// a lab policy. An IPv6 address that carries an IPv4 address (6to4,
+// NAT64, Teredo, IPv4-compatible) is probed only when that IPv4 address is
+// allowed too, and the network and broadcast addresses of the host's own
+// subnets ([Config.LocalPrefixes]) are never probed.
 //
 // A web handler needs only the verdict:
 //
@@ -30,17 +33,24 @@
 // the sysctl net.ipv4.ping_group_range (the kernel default "1 0" allows no
 // group, not even root's), a raw socket when the process may open one (root
 // or CAP_NET_RAW), and otherwise probes by HTTP only, which [New] reports
-// with one warning.
+// with one warning. An explicit [ICMPUnprivileged] or [ICMPPrivileged] is
+// tried once by [New]; a socket that cannot be opened is the same one
+// warning, naming the mode, and HTTP only, rather than a refusal to start:
+// the probe still answers for every web server.
 //
-// BUG(policy): a directed broadcast address inside an allowed network is
-// refused only at the edges of the allowed network itself (see
-// [Policy.Check]); the layout of subnets inside a wider allowed network is
-// not known to the policy. Replies to ICMP are counted only from the
-// probed address, so such a probe is not reported alive by other hosts.
+// BUG(policy): the network and broadcast addresses of the IPv4 subnets
+// configured on the host's own interfaces are refused, and so are the
+// edges of each allowed network ([Policy.Check]); a directed broadcast
+// address of a subnet that only another host (a router) knows, inside a
+// wider allowed network, is not known and may be probed. Replies to ICMP
+// are counted only from the probed address, so such a probe is not
+// reported alive by other hosts.
 //
 // BUG(dns): a name is resolved even when it is not in the allow list,
 // because it may resolve into an allowed network; the DNS query for a
-// user-chosen name therefore does leave the host.
+// user-chosen name therefore does leave the host. A policy with no
+// networks and no addresses refuses every name but its own without a
+// query ([Policy.MayResolve]).
 package reachability
 
 import "errors"

@@ -16,8 +16,19 @@ func DefaultPorts() []uint16 { return []uint16{80, 443, 8080, 8443} }
 type PolicyConfig struct {
 	// Networks are allowed in addition to the servers. A network must be
 	// in canonical form (10.1.0.0/16, not 10.1.2.3/16); IPv4 networks
-	// are written as IPv4, never in an IPv4-mapped IPv6 form.
+	// are written as IPv4, never in an IPv4-mapped IPv6 form, since a
+	// mapped address is judged as the IPv4 address it carries. The other
+	// IPv6 forms that carry an IPv4 address (6to4 2002::/16, NAT64
+	// 64:ff9b::/96 and 64:ff9b:1::/48, Teredo 2001::/32, IPv4-compatible
+	// ::/96) may be listed like any IPv6 network (the last four only in a
+	// lab policy, as always-refused ranges), but an address in them is
+	// allowed only when the IPv4 address it carries is allowed as well.
 	Networks []netip.Prefix
+
+	// Hosts are DNS names and IP addresses allowed in addition to the
+	// servers, in the same grammar; an error about one names it as an
+	// allow-list entry rather than as a server.
+	Hosts []string
 
 	// Ports are the TCP ports the HTTP probe may connect to; nil means
 	// [DefaultPorts]. AnyPort allows every port.
@@ -54,25 +65,18 @@ func NewPolicy(servers []string, cfg PolicyConfig) (Policy, error) {
 	p := Policy{anyPort: cfg.AnyPort, lab: cfg.Lab}
 
 	for _, s := range servers {
-		t, err := ParseHost(s)
-		if err != nil {
+		if err := p.addHost(s); err != nil {
 			return Policy{}, fmt.Errorf("%w: server %q: %w", ErrInvalidPolicy, s, err)
 		}
-		if t.Port != 0 {
-			return Policy{}, fmt.Errorf("%w: server %q: a server has no port", ErrInvalidPolicy, s)
-		}
-		if !t.IsLiteral() {
-			p.names = append(p.names, t.Host)
-			continue
-		}
-		a := t.Addr.Unmap()
-		if err := p.addNetwork(netip.PrefixFrom(a, a.BitLen())); err != nil {
-			return Policy{}, fmt.Errorf("%w: server %q: %w", ErrInvalidPolicy, s, err)
+	}
+	for _, h := range cfg.Hosts {
+		if err := p.addHost(h); err != nil {
+			return Policy{}, fmt.Errorf("%w: allow-list entry %q: %w", ErrInvalidPolicy, h, err)
 		}
 	}
 	for _, n := range cfg.Networks {
 		if err := p.addNetwork(n); err != nil {
-			return Policy{}, fmt.Errorf("%w: network %v: %w", ErrInvalidPolicy, n, err)
+			return Policy{}, fmt.Errorf("%w: allow-list network %v: %w", ErrInvalidPolicy, n, err)
 		}
 	}
 
@@ -90,6 +94,23 @@ func NewPolicy(servers []string, cfg PolicyConfig) (Policy, error) {
 	slices.Sort(p.names)
 	p.names = slices.Compact(p.names)
 	return p, nil
+}
+
+// addHost adds a server or allow-list entry: a name or an address.
+func (p *Policy) addHost(s string) error {
+	t, err := ParseHost(s)
+	if err != nil {
+		return err
+	}
+	if t.Port != 0 {
+		return fmt.Errorf("an allowed host has no port")
+	}
+	if !t.IsLiteral() {
+		p.names = append(p.names, t.Host)
+		return nil
+	}
+	a := t.Addr.Unmap()
+	return p.addNetwork(netip.PrefixFrom(a, a.BitLen()))
 }
 
 func (p *Policy) addNetwork(n netip.Prefix) error {
@@ -116,7 +137,9 @@ func (p Policy) Lab() bool { return p.lab }
 // Check reports whether addr may be probed on the strength of the
 // policy's networks and server addresses. A nil error allows it; otherwise
 // the error wraps [ErrBlocked] and says why. An IPv4-mapped IPv6 address
-// is judged as the IPv4 address it carries.
+// is judged as the IPv4 address it carries; an address of another IPv6
+// form that carries one (6to4, NAT64, Teredo's server and client,
+// IPv4-compatible) must be allowed and so must the IPv4 address.
 func (p Policy) Check(addr netip.Addr) error {
 	return p.check("", addr)
 }
@@ -127,6 +150,18 @@ func (p Policy) Check(addr netip.Addr) error {
 // server name that resolves to a loopback address is still refused.
 func (p Policy) CheckName(name string, addr netip.Addr) error {
 	return p.check(name, addr)
+}
+
+// MayResolve reports whether resolving name could ever lead to an
+// allowed address: false when the policy has no networks and no
+// addresses and name is not one of its names. A [Prober] then refuses
+// the name without sending a DNS query for it.
+func (p Policy) MayResolve(name string) bool {
+	if len(p.networks) > 0 {
+		return true
+	}
+	_, ok := slices.BinarySearch(p.names, strings.ToLower(name))
+	return ok
 }
 
 // CheckPort reports whether the HTTP probe may connect to port; the error
@@ -159,6 +194,52 @@ func (p Policy) check(name string, addr netip.Addr) error {
 	}
 	if !allowed {
 		return fmt.Errorf("%w: %v: not in the allow list", ErrBlocked, addr)
+	}
+	// An IPv6 form that carries an IPv4 address reaches that address (or
+	// tells a relay to): the IPv4 address must be allowed on its own.
+	for _, v4 := range embeddedIPv4(addr) {
+		if !p.allowed(v4) {
+			return fmt.Errorf("%w: %v: wraps %v, which is not in the allow list",
+				ErrBlocked, addr, v4)
+		}
+	}
+	return nil
+}
+
+var (
+	ipv4Compatible = netip.MustParsePrefix("::/96")
+	unspecOrLoop   = netip.MustParsePrefix("::/127") // not IPv4-compatible (RFC 4291)
+	nat64          = netip.MustParsePrefix("64:ff9b::/96")
+	nat64Local     = netip.MustParsePrefix("64:ff9b:1::/48")
+	teredo         = netip.MustParsePrefix("2001::/32")
+)
+
+// embeddedIPv4 returns the IPv4 addresses that an IPv6 address (already
+// unmapped) carries: 6to4, IPv4-compatible, NAT64 and Teredo's server and
+// client. A local-use NAT64 prefix may be any length from /48 to /96, so
+// every position RFC 6052 allows for those lengths is returned.
+func embeddedIPv4(addr netip.Addr) []netip.Addr {
+	if !addr.Is6() {
+		return nil
+	}
+	b := addr.As16()
+	v4 := func(i, j, k, l int) netip.Addr {
+		return netip.AddrFrom4([4]byte{b[i], b[j], b[k], b[l]})
+	}
+	switch {
+	case sixToFour.Contains(addr):
+		return []netip.Addr{v4(2, 3, 4, 5)}
+	case ipv4Compatible.Contains(addr) && !unspecOrLoop.Contains(addr),
+		nat64.Contains(addr):
+		return []netip.Addr{v4(12, 13, 14, 15)}
+	case nat64Local.Contains(addr):
+		// Bits 64 to 71 (byte 8) are skipped by the embedding.
+		return []netip.Addr{v4(6, 7, 9, 10), v4(7, 9, 10, 11), v4(9, 10, 11, 12),
+			v4(12, 13, 14, 15)}
+	case teredo.Contains(addr):
+		// The client's address is stored with every bit inverted.
+		c := netip.AddrFrom4([4]byte{^b[12], ^b[13], ^b[14], ^b[15]})
+		return []netip.Addr{v4(4, 5, 6, 7), c}
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/net/icmp"
 	"golang.org/x/sync/semaphore"
 	"golang.org/x/sync/singleflight"
 )
@@ -24,6 +25,9 @@ const (
 	DefaultCacheSize   = 4096
 	DefaultMaxInFlight = 64
 	DefaultHTTPDelay   = 10 * time.Millisecond
+
+	// LocalPrefixesTTL is how long the host's own subnets are reused.
+	LocalPrefixesTTL = 5 * time.Second
 )
 
 // Resolver looks up the addresses of a DNS name. *[net.Resolver]
@@ -71,6 +75,14 @@ type Config struct {
 	Resolver Resolver
 	Dialer   Dialer
 	Pinger   Pinger
+
+	// LocalPrefixes lists the subnets configured on the host's own
+	// interfaces (default: [InterfacePrefixes]). The network and
+	// broadcast addresses of each IPv4 subnet of /30 or wider are
+	// refused even inside a wider allowed network, since an echo sent
+	// there is answered by every host of the subnet. It is called at
+	// most once per [LocalPrefixesTTL]; an error keeps the last list.
+	LocalPrefixes func() ([]netip.Prefix, error)
 
 	// Now is the clock of the cache (time.Now).
 	Now func() time.Time
@@ -166,13 +178,35 @@ type Prober struct {
 	flights singleflight.Group
 	slots   *semaphore.Weighted
 	cache   answerCache
+	local   localSubnets
 }
 
 // New returns a Prober that probes only what policy allows. The ICMP
-// mode is settled here, once; when ICMP is unavailable New logs one
-// warning and the Prober probes by HTTP only. The error wraps
+// mode is settled here, once: [ICMPAuto] picks what the system allows,
+// and an explicit [ICMPUnprivileged] or [ICMPPrivileged] socket is opened
+// once (sending nothing) to see that it can be. When ICMP is unavailable
+// New logs one warning naming the mode and the fix, and the Prober probes
+// by HTTP only ([Prober.ICMPMode] is then [ICMPOff]). The error wraps
 // [ErrInvalidConfig].
 func New(policy Policy, cfg Config) (*Prober, error) {
+	return newProber(policy, cfg, openICMP)
+}
+
+// openICMP opens and closes the ICMP socket of mode, sending nothing.
+func openICMP(mode ICMPMode) error {
+	network := "udp4"
+	if mode == ICMPPrivileged {
+		network = "ip4:icmp"
+	}
+	c, err := icmp.ListenPacket(network, "0.0.0.0")
+	if err != nil {
+		return err
+	}
+	return c.Close()
+}
+
+// newProber is [New] with the socket check replaceable by tests.
+func newProber(policy Policy, cfg Config, open func(ICMPMode) error) (*Prober, error) {
 	if cfg.Timeout < 0 || cfg.CacheSize < 0 || cfg.MaxInFlight < 0 || cfg.PingCount < 0 {
 		return nil, fmt.Errorf("%w: negative Timeout, CacheSize, MaxInFlight or PingCount",
 			ErrInvalidConfig)
@@ -200,6 +234,10 @@ func New(policy Policy, cfg Config) (*Prober, error) {
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
+	p.local = localSubnets{list: cfg.LocalPrefixes}
+	if p.local.list == nil {
+		p.local.list = InterfacePrefixes
+	}
 	p.slots = semaphore.NewWeighted(int64(cmp.Or(cfg.MaxInFlight, DefaultMaxInFlight)))
 	p.cache = answerCache{size: cmp.Or(cfg.CacheSize, DefaultCacheSize)}
 
@@ -209,17 +247,35 @@ func New(policy Policy, cfg Config) (*Prober, error) {
 	switch {
 	case p.mode == ICMPOff:
 		p.pinger = nil
-	case p.pinger == nil && p.mode == ICMPAuto:
+		// The operator's choice, not a fault: said once, without advice.
+		p.log.Info("reachability: ICMP echo turned off, probing by HTTP only",
+			"icmp_mode", ICMPOff.String())
+	case p.pinger != nil:
+	case p.mode == ICMPAuto:
 		p.mode = DetectICMPMode()
+		if p.mode == ICMPOff {
+			p.log.Warn("reachability: ICMP echo unavailable, probing by HTTP only; "+
+				"allow the process's group in net.ipv4.ping_group_range or grant "+
+				"CAP_NET_RAW", "icmp_mode", ICMPAuto.String())
+		}
+	default:
+		// An explicit mode the system refuses would fail every probe in
+		// silence: say so once, here, and do without ICMP.
+		if err := open(p.mode); err != nil {
+			fix := "allow the process's group in net.ipv4.ping_group_range"
+			if p.mode == ICMPPrivileged {
+				fix = "run as root or grant CAP_NET_RAW"
+			}
+			p.log.Warn("reachability: ICMP "+p.mode.String()+" socket cannot be opened, "+
+				"probing by HTTP only; "+fix+", or choose another ICMP mode",
+				"icmp_mode", p.mode.String(), "err", err)
+			p.mode = ICMPOff
+		}
 	}
 	if p.pinger == nil && p.mode != ICMPOff {
 		p.pinger = newProBing(p.mode, cmp.Or(cfg.PingCount, DefaultPingCount), p.timeout, p.log)
 	}
-	if p.pinger == nil {
-		p.log.Warn("reachability: ICMP echo unavailable, probing by HTTP only; "+
-			"allow the process's group in net.ipv4.ping_group_range or grant CAP_NET_RAW",
-			"icmp_mode", p.mode.String())
-	} else {
+	if p.pinger != nil {
 		p.log.Info("reachability: prober ready", "icmp_mode", p.mode.String(),
 			"timeout", p.timeout)
 	}
@@ -250,9 +306,15 @@ func (p *Prober) Probe(ctx context.Context, host string) Result {
 		}
 	}
 	if t.IsLiteral() {
-		if err := p.policy.Check(t.Addr); err != nil {
+		if err := p.check("", t.Addr); err != nil {
 			return Result{Target: key, Reason: ReasonBlocked, Addr: t.Addr, Err: err}
 		}
+	} else if !p.policy.MayResolve(t.Host) {
+		// No answer of the DNS could be allowed: the query would only
+		// carry a user-chosen name out of the host.
+		return Result{Target: key, Reason: ReasonBlocked, Err: fmt.Errorf(
+			"%w: %s: not in the allow list, which has no networks or addresses",
+			ErrBlocked, t.Host)}
 	}
 
 	if res, ok := p.cache.get(key, p.now()); ok {
@@ -335,7 +397,7 @@ func (p *Prober) pick(ctx context.Context, t Target) (netip.Addr, []netip.Addr, 
 
 	for i, a := range addrs {
 		addrs[i] = a.Unmap()
-		if err := p.policy.CheckName(t.Host, addrs[i]); err != nil {
+		if err := p.check(t.Host, addrs[i]); err != nil {
 			return netip.Addr{}, addrs, Result{Reason: ReasonBlocked, Addr: addrs[i],
 				Resolved: addrs, Err: err}, false
 		}
@@ -348,6 +410,15 @@ func (p *Prober) pick(ctx context.Context, t Target) (netip.Addr, []netip.Addr, 
 		best = addrs[i]
 	}
 	return best, addrs, Result{}, true
+}
+
+// check is the policy's verdict on addr, then the refusal of the network
+// and broadcast addresses of the host's own subnets.
+func (p *Prober) check(name string, addr netip.Addr) error {
+	if err := p.policy.CheckName(name, addr); err != nil {
+		return err
+	}
+	return p.local.check(addr.Unmap(), p.now())
 }
 
 // race probes addr by ICMP in this goroutine and by HTTP, after its head
@@ -510,4 +581,78 @@ func (c *answerCache) put(key string, res Result, now time.Time, ttl time.Durati
 		}
 	}
 	c.m[key] = cachedAnswer{res: res, expires: now.Add(ttl)}
+}
+
+// InterfacePrefixes returns the subnets configured on the host's
+// interfaces, from [net.InterfaceAddrs].
+func InterfacePrefixes() ([]netip.Prefix, error) {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return nil, err
+	}
+	var out []netip.Prefix
+	for _, a := range addrs {
+		ipn, ok := a.(*net.IPNet)
+		if !ok {
+			continue
+		}
+		ip, ok := netip.AddrFromSlice(ipn.IP)
+		ones, _ := ipn.Mask.Size()
+		if !ok {
+			continue
+		}
+		ip = ip.Unmap()
+		if ip.Is4() && ones > 32 {
+			ones -= 96
+		}
+		if n, err := ip.Prefix(ones); err == nil {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+// localSubnets keeps the network and broadcast addresses of the host's
+// own IPv4 subnets, refreshed at most once per [LocalPrefixesTTL].
+type localSubnets struct {
+	list func() ([]netip.Prefix, error)
+
+	mu      sync.Mutex
+	edges   map[netip.Addr]netip.Prefix
+	expires time.Time
+}
+
+func (l *localSubnets) check(addr netip.Addr, now time.Time) error {
+	if !addr.Is4() {
+		return nil
+	}
+	l.mu.Lock()
+	if l.edges == nil || !now.Before(l.expires) {
+		if ps, err := l.list(); err == nil || l.edges == nil {
+			l.edges = subnetEdges(ps)
+		}
+		l.expires = now.Add(LocalPrefixesTTL)
+	}
+	n, ok := l.edges[addr]
+	l.mu.Unlock()
+	if ok {
+		return fmt.Errorf("%w: %v: network or broadcast address of the local subnet %v",
+			ErrBlocked, addr, n)
+	}
+	return nil
+}
+
+// subnetEdges maps the first and last address of each IPv4 subnet of /30
+// or wider to the subnet.
+func subnetEdges(ps []netip.Prefix) map[netip.Addr]netip.Prefix {
+	m := make(map[netip.Addr]netip.Prefix)
+	for _, n := range ps {
+		n = n.Masked()
+		if !n.Addr().Is4() || n.Bits() > 30 {
+			continue
+		}
+		m[n.Addr()] = n
+		m[lastAddr(n)] = n
+	}
+	return m
 }

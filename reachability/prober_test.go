@@ -619,7 +619,7 @@ func TestProbeSkipsHTTPOnRefusedDefaultPort(t *testing.T) {
 	}
 }
 
-func TestProbeHTTPOnlyWarnsOnce(t *testing.T) {
+func TestProbeHTTPOnlySaysSoOnceAtStart(t *testing.T) {
 	logs := &logCounter{}
 	srv := newCountingServer(t, "127.0.0.1", ok)
 	unused := &fakePinger{behave: answering(time.Millisecond)}
@@ -631,13 +631,22 @@ func TestProbeHTTPOnlyWarnsOnce(t *testing.T) {
 		Logger:   slog.New(logs),
 		CacheTTL: -1,
 	})
+	// Turned off by the operator: a note at start, no warning, and
+	// nothing more per probe.
+	atStart := logs.count(slog.LevelInfo)
+	if atStart == 0 {
+		t.Error("no note at start that ICMP is off")
+	}
 	for range 5 {
 		if res := p.Probe(context.Background(), "10.1.2.3"); !res.Alive || res.Method != MethodHTTP {
 			t.Fatalf("Probe = %+v, want alive by http", res)
 		}
 	}
-	if n := logs.count(slog.LevelWarn); n != 1 {
-		t.Errorf("%d warnings, want exactly 1 at start", n)
+	if n := logs.count(slog.LevelWarn); n != 0 {
+		t.Errorf("%d warnings for ICMP turned off, want none", n)
+	}
+	if n := logs.count(slog.LevelInfo); n != atStart {
+		t.Errorf("%d notes after five probes, want the %d of the start", n, atStart)
 	}
 	if p.ICMPMode() != ICMPOff || unused.runs.Load() != 0 {
 		t.Errorf("ICMPMode() = %v with %d pings, want off and none", p.ICMPMode(),

@@ -10,6 +10,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/ucselfcare/portal/reachability"
 )
 
 // loopbackServer starts an HTTP server on 127.0.0.2 and counts requests.
@@ -85,6 +88,8 @@ func TestRunRefusesBadUsage(t *testing.T) {
 		"loopback without -lab":  {"-allow", "127.0.0.0/8", "127.0.0.1"},
 		"bad port":               {"-ports", "http", "10.1.2.3"},
 		"bad server":             {"-allow", "user@host", "10.1.2.3"},
+		"zero timeout":           {"-timeout", "0s", "10.1.2.3"},
+		"timeout past 20 s":      {"-timeout", "21s", "10.1.2.3"},
 	} {
 		t.Run("exits 2 on "+name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
@@ -95,5 +100,53 @@ func TestRunRefusesBadUsage(t *testing.T) {
 				t.Errorf("probed despite bad usage: %q", stdout.String())
 			}
 		})
+	}
+}
+
+func TestRunNamesARefusedAllowEntry(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"-allow", "169.254.169.254", "10.1.2.3"},
+		&stdout, &stderr); code != 2 {
+		t.Fatalf("exit %d, want 2", code)
+	}
+	if e := stderr.String(); !strings.Contains(e, `allow-list entry "169.254.169.254"`) ||
+		strings.Contains(e, "server") {
+		t.Errorf("stderr %q, want the entry named as an allow-list entry", e)
+	}
+}
+
+func TestProbeAllRunsProbesSideBySideWithinTheLimit(t *testing.T) {
+	const hosts, limit = 6, 3
+	var inFlight, most atomic.Int64
+	barrier := make(chan struct{})
+	var arrived atomic.Int64
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	// Each of the first limit probes waits until limit probes are running:
+	// one after another, the first would wait until the context ends.
+	probe := func(ctx context.Context, host string) reachability.Result {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		if arrived.Add(1) == limit {
+			close(barrier)
+		}
+		select {
+		case <-barrier:
+			return reachability.Result{Target: host, Alive: true}
+		case <-ctx.Done():
+			return reachability.Result{Target: host}
+		}
+	}
+	in := []string{"a", "b", "c", "d", "e", "f"}[:hosts]
+	got := probeAll(ctx, in, probe, limit)
+	for i, res := range got {
+		if !res.Alive || res.Target != in[i] {
+			t.Errorf("result %d = %+v, want %s alive, in order", i, res, in[i])
+		}
+	}
+	if m := most.Load(); m > limit || m < 2 {
+		t.Errorf("at most %d probes at once, want between 2 and %d", m, limit)
 	}
 }

@@ -137,9 +137,12 @@ func TestEndToEndHostAlive(t *testing.T) {
 	base := strings.TrimSuffix(srv.URL(), "/ucmuser/")
 	user := readCredentials(t, dir)[0]
 
-	// The ICMP mode was settled once, at start.
-	if n := strings.Count(logs.String(), "ICMP echo unavailable"); n != 1 {
-		t.Errorf("%d ICMP warnings at start, want 1:\n%s", n, logs)
+	// The ICMP mode was settled once, at start, and said once.
+	if n := strings.Count(logs.String(), "ICMP echo turned off"); n != 1 {
+		t.Errorf("%d ICMP notes at start, want 1:\n%s", n, logs)
+	}
+	if strings.Contains(logs.String(), "ICMP echo unavailable") {
+		t.Errorf("ICMP turned off by the operator is reported as unavailable:\n%s", logs)
 	}
 
 	// Without a session: 401, and nothing is probed.

@@ -33,7 +33,8 @@ type probeOptions struct {
 	// they are allowed; for test benches only.
 	Lab bool
 	// Timeout is the deadline of one probe; zero means
-	// reachability.DefaultTimeout.
+	// reachability.DefaultTimeout, unless it came from the flag or the
+	// environment, where it is refused like a negative one.
 	Timeout time.Duration
 	// ICMP is "auto" (also when empty), "unprivileged", "privileged" or
 	// "off".
@@ -41,6 +42,8 @@ type probeOptions struct {
 
 	// envErr is a bad environment value, reported when the prober is built.
 	envErr error
+	// fromFlags is set by flags: a zero Timeout was then asked for.
+	fromFlags bool
 	// resolver replaces DNS; tests set it so that no test resolves a real
 	// name.
 	resolver reachability.Resolver
@@ -64,6 +67,7 @@ func (o *probeOptions) flags(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&o.ICMP, "probe-icmp", envOr(getenv, "SELFCARE_PROBE_ICMP", "auto"),
 		"hostAlive: ICMP socket: auto, unprivileged, privileged or off (env SELFCARE_PROBE_ICMP)")
 
+	o.fromFlags = true
 	o.Timeout = reachability.DefaultTimeout
 	if v := strings.TrimSpace(getenv("SELFCARE_PROBE_TIMEOUT")); v != "" {
 		d, err := time.ParseDuration(v)
@@ -76,19 +80,19 @@ func (o *probeOptions) flags(fs *flag.FlagSet, getenv func(string) string) {
 		"hostAlive: deadline of one probe (env SELFCARE_PROBE_TIMEOUT)")
 }
 
-// policy returns the fixed part of the target policy: the servers and the
-// rest of the policy configuration. The cluster's servers come on top.
-func (o probeOptions) policy() ([]string, reachability.PolicyConfig, error) {
+// policy returns the fixed part of the target policy. The cluster's
+// servers come on top. Addresses and names of -probe-allow go in Hosts, so
+// that an error names them as allow-list entries, not as servers.
+func (o probeOptions) policy() (reachability.PolicyConfig, error) {
 	cfg := reachability.PolicyConfig{Lab: o.Lab}
-	var servers []string
 	for _, entry := range splitProbeList(o.Allow) {
 		if !strings.Contains(entry, "/") {
-			servers = append(servers, entry)
+			cfg.Hosts = append(cfg.Hosts, entry)
 			continue
 		}
 		n, err := netip.ParsePrefix(entry)
 		if err != nil {
-			return nil, cfg, fmt.Errorf("-probe-allow %q: %w", entry, err)
+			return cfg, fmt.Errorf("-probe-allow %q: %w", entry, err)
 		}
 		cfg.Networks = append(cfg.Networks, n)
 	}
@@ -101,12 +105,12 @@ func (o probeOptions) policy() ([]string, reachability.PolicyConfig, error) {
 		for _, p := range splitProbeList(ports) {
 			n, err := strconv.ParseUint(p, 10, 16)
 			if err != nil || n == 0 {
-				return nil, cfg, fmt.Errorf("-probe-ports %q: not a port", p)
+				return cfg, fmt.Errorf("-probe-ports %q: not a port", p)
 			}
 			cfg.Ports = append(cfg.Ports, uint16(n))
 		}
 	}
-	return servers, cfg, nil
+	return cfg, nil
 }
 
 func parseICMPMode(s string) (reachability.ICMPMode, error) {
@@ -128,10 +132,10 @@ func (o probeOptions) build(log *slog.Logger) (selfcare.HostProber, error) {
 	if o.envErr != nil {
 		return nil, o.envErr
 	}
-	if o.Timeout == 0 {
+	if o.Timeout == 0 && !o.fromFlags {
 		o.Timeout = reachability.DefaultTimeout
 	}
-	if o.Timeout < 0 || o.Timeout > maxProbeTimeout {
+	if o.Timeout <= 0 || o.Timeout > maxProbeTimeout {
 		return nil, fmt.Errorf("-probe-timeout %v: want more than 0 and at most %v",
 			o.Timeout, maxProbeTimeout)
 	}
@@ -139,7 +143,7 @@ func (o probeOptions) build(log *slog.Logger) (selfcare.HostProber, error) {
 	if err != nil {
 		return nil, err
 	}
-	servers, policy, err := o.policy()
+	policy, err := o.policy()
 	if err != nil {
 		return nil, err
 	}
@@ -148,11 +152,11 @@ func (o probeOptions) build(log *slog.Logger) (selfcare.HostProber, error) {
 	case policy.Lab:
 		log.Warn("hostAlive: lab policy; loopback, link-local and reserved addresses " +
 			"that are allowed are probed")
-	case len(servers) == 0 && len(policy.Networks) == 0:
+	case len(policy.Hosts) == 0 && len(policy.Networks) == 0:
 		log.Info("hostAlive: only the cluster's servers may be probed, and while there are " +
 			"none the route answers false; -probe-allow adds more")
 	}
-	p, err := web.NewReachabilityProber(servers, policy, reachability.Config{
+	p, err := web.NewReachabilityProber(nil, policy, reachability.Config{
 		Timeout: o.Timeout, ICMP: mode, Resolver: o.resolver, Logger: log})
 	if err != nil {
 		return nil, err
