@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/ucselfcare/portal/acl"
@@ -36,6 +37,8 @@ type Service struct {
 	hostAlive *hostAlive
 	// activation is device activation; nil when not configured.
 	activation *activation
+	// destinations compiles the destination policy once (forwarding.go).
+	destinations func() (*DestinationChecker, error)
 }
 
 // New returns a service that keeps its data in store. Zero fields of cfg
@@ -102,6 +105,7 @@ func New(store Store, cfg Config) *Service {
 	})
 	s.params = newParamsState(store, cfg, s.resolver, s.log)
 	s.activation = s.newActivation(cfg.Onboarding)
+	s.destinations = sync.OnceValues(DefaultDestinationPolicy().Compile)
 	return s
 }
 

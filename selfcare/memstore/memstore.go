@@ -55,6 +55,10 @@ type Store struct {
 	// choices (params.go).
 	params paramData
 
+	// forwarding is call forwarding by directory number (forwarding.go);
+	// nil until the first save.
+	forwarding map[string]selfcare.CallForwarding
+
 	audit  []selfcare.AuditEvent // in append order, so IDs increase
 	lastID int64
 }

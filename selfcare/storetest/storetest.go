@@ -25,6 +25,8 @@
 //     SpendCode renames both records, lines included; of concurrent
 //     SpendCode calls for one code exactly one succeeds; a failed Batch
 //     leaves nothing behind.
+//   - Call forwarding comes from the store being a
+//     [selfcare.ForwardingStore]; see testForwarding.
 package storetest
 
 import (
@@ -57,6 +59,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Times", func(t *testing.T) { testTimes(t, open) })
 	t.Run("Params", func(t *testing.T) { testParams(t, open) })
 	t.Run("Onboarding", func(t *testing.T) { testOnboarding(t, open) })
+	t.Run("Forwarding", func(t *testing.T) { testForwarding(t, open) })
 }
 
 // base is the suite's clock: a fixed instant with microseconds, so that a

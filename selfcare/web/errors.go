@@ -90,6 +90,14 @@ var statusTable = []struct {
 	{params.ErrUnknown, http.StatusNotFound, "unknown_parameter", "No such parameter."},
 	{params.ErrNotFound, http.StatusNotFound, "not_found", "Not found."},
 	{params.ErrInUse, http.StatusConflict, "in_use", "It is still in use."},
+	// Call forwarding (forwarding.go): versions in ETag and If-Match.
+	{selfcare.ErrVersionConflict, http.StatusConflict, "version_conflict",
+		"Someone else changed this since you read it; nothing was changed. " +
+			"Read it again and repeat your change."},
+	{errNoIfMatch, http.StatusPreconditionRequired, "precondition_required",
+		"Send the ETag of the version you read in If-Match."},
+	{errMergePatchType, http.StatusUnsupportedMediaType, "unsupported_media_type",
+		"Send the body as application/merge-patch+json in UTF-8."},
 	{params.ErrConflict, http.StatusConflict, "conflict",
 		"The parameters or servers kept changing while this change was made. " +
 			"Reload them and try again."},

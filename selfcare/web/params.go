@@ -66,7 +66,9 @@ type paramsPage struct {
 	ShowPassword bool
 	ShowPIN      bool
 	ShowEM       bool
-	EM           *emView
+	// ShowForwarding offers the call forwarding page (forwarding.go).
+	ShowForwarding bool
+	EM             *emView
 }
 
 // fillParams sets the navigation of a signed-in user's page from the
@@ -80,6 +82,8 @@ func (h *Handler) fillParams(r *http.Request, d *pageData) {
 	d.Params.ShowPassword = h.svc.CheckFeature(ctx, p, params.FeatureChangePassword) == nil
 	d.Params.ShowPIN = h.svc.CheckFeature(ctx, p, params.FeatureChangePIN) == nil
 	d.Params.ShowEM = h.svc.CheckFeature(ctx, p, params.FeatureEMLoginTime) == nil
+	d.Params.ShowForwarding = h.svc.CheckFeature(ctx, p,
+		params.FeatureCallForwardAll) == nil
 }
 
 // gatePage refuses a page whose feature the parameters hide: the 403

@@ -145,6 +145,7 @@ func (h *Handler) routes() {
 	h.routesHostAlive()
 	h.routesOnboarding()
 	h.routesParams()
+	h.routesForwarding()
 }
 
 // noListing serves files but not the listing of a folder.

@@ -1,0 +1,395 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/ucselfcare/portal/params"
+	"github.com/ucselfcare/portal/selfcare"
+)
+
+// Call forwarding, per directory number: a JSON resource with a version
+// in its ETag, changed by JSON merge patch under If-Match, and a page
+// whose form posts the whole state of one line with its version.
+
+var (
+	// errNoIfMatch refuses an update that does not say which version it
+	// changes: without it, two clients would overwrite each other.
+	errNoIfMatch = errors.New("web: If-Match is required")
+	// errMergePatchType refuses a PATCH body of another media type.
+	errMergePatchType = errors.New("web: body must be a JSON merge patch")
+)
+
+// mergePatchType is the media type of a JSON merge patch (RFC 7396).
+const mergePatchType = "application/merge-patch+json"
+
+func (h *Handler) routesForwarding() {
+	p, api := h.cfg.Prefix, h.cfg.Prefix+"api/v1/"
+	h.mux.Handle("GET "+api+"lines/{extension}/forwarding",
+		h.api(h.apiAuthed(h.apiForwarding)))
+	h.mux.Handle("PATCH "+api+"lines/{extension}/forwarding",
+		h.api(h.apiAuthed(h.apiPatchForwarding)))
+	h.mux.Handle("GET "+p+"forwarding", h.page(h.authed(h.forwardingPage)))
+	h.mux.Handle("POST "+p+"forwarding", h.page(h.authed(h.forwardingSubmit)))
+}
+
+// ruleView is one forwarding rule in the API.
+type ruleView struct {
+	Voicemail   bool   `json:"voicemail"`
+	Destination string `json:"destination"`
+}
+
+// forwardingView is a line's forwarding in the API. The version is also
+// the ETag.
+type forwardingView struct {
+	Extension        string   `json:"extension"`
+	Version          int64    `json:"version"`
+	CallForwardAll   ruleView `json:"callForwardAll"`
+	BusyInternal     ruleView `json:"busyInternal"`
+	BusyExternal     ruleView `json:"busyExternal"`
+	NoAnswerInternal ruleView `json:"noAnswerInternal"`
+	NoAnswerExternal ruleView `json:"noAnswerExternal"`
+}
+
+func toForwardingView(f selfcare.CallForwarding) forwardingView {
+	rv := func(k params.ForwardKind) ruleView {
+		r := f.Rule(k)
+		return ruleView{Voicemail: r.Voicemail, Destination: r.Destination}
+	}
+	return forwardingView{Extension: f.Extension, Version: f.Version,
+		CallForwardAll:   rv(params.ForwardAllCalls),
+		BusyInternal:     rv(params.ForwardBusyInternal),
+		BusyExternal:     rv(params.ForwardBusyExternal),
+		NoAnswerInternal: rv(params.ForwardNoAnswerInternal),
+		NoAnswerExternal: rv(params.ForwardNoAnswerExternal)}
+}
+
+// etag is the strong entity tag of a version.
+func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
+
+// ifMatchVersion reads If-Match. It returns errNoIfMatch when the header
+// is missing, and -1, which no resource has, for anything but one strong
+// tag that etag made: a weak tag, a list or "*" never match, so a client
+// that sends them gets 409 rather than an unguarded write.
+func ifMatchVersion(r *http.Request) (int64, error) {
+	vals := r.Header.Values("If-Match")
+	if len(vals) == 0 {
+		return 0, errNoIfMatch
+	}
+	if len(vals) > 1 {
+		return -1, nil
+	}
+	tag := strings.TrimSpace(vals[0])
+	if len(tag) < 3 || len(tag) > 20 || tag[0] != '"' || tag[len(tag)-1] != '"' {
+		return -1, nil
+	}
+	tag = tag[1 : len(tag)-1]
+	if strings.Trim(tag, "0123456789") != "" {
+		return -1, nil
+	}
+	v, err := strconv.ParseInt(tag, 10, 64)
+	if err != nil {
+		return -1, nil
+	}
+	return v, nil
+}
+
+func (h *Handler) writeForwarding(w http.ResponseWriter, f selfcare.CallForwarding) {
+	w.Header().Set("ETag", etag(f.Version))
+	writeJSON(w, http.StatusOK, toForwardingView(f))
+}
+
+func (h *Handler) apiForwarding(w http.ResponseWriter, r *http.Request) error {
+	f, err := h.svc.CallForwarding(r.Context(), principalFrom(r.Context()),
+		r.PathValue("extension"))
+	if err != nil {
+		return err
+	}
+	h.writeForwarding(w, f)
+	return nil
+}
+
+func (h *Handler) apiPatchForwarding(w http.ResponseWriter, r *http.Request) error {
+	version, err := ifMatchVersion(r)
+	if err != nil {
+		return err
+	}
+	patch, err := decodeForwardingPatch(r)
+	if err != nil {
+		return err
+	}
+	f, err := h.svc.UpdateCallForwarding(r.Context(), principalFrom(r.Context()),
+		r.PathValue("extension"), patch, version, remoteAddr(r))
+	if err != nil {
+		return err
+	}
+	h.writeForwarding(w, f)
+	return nil
+}
+
+// decodeForwardingPatch reads a JSON merge patch of a line's forwarding:
+// one object whose members are rule names, each null (off) or an object
+// with voicemail (true, false or null) and destination (a string or
+// null). Members are named exactly and appear once, as in decodeJSON.
+func decodeForwardingPatch(r *http.Request) (selfcare.ForwardingPatch, error) {
+	var patch selfcare.ForwardingPatch
+	mt, ps, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != mergePatchType {
+		return patch, fmt.Errorf("%w: Content-Type must be %s", errMergePatchType,
+			mergePatchType)
+	}
+	if cs, ok := ps["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return patch, fmt.Errorf("%w: JSON must be sent as UTF-8", errMergePatchType)
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return patch, errTooLarge
+		}
+		return patch, errors.Join(errBadRequest, err)
+	}
+
+	names := map[string]bool{}
+	for _, k := range selfcare.ForwardKinds() {
+		names[selfcare.ForwardRuleName(k)] = true
+	}
+	members, err := objectMembers(body, names)
+	if err != nil {
+		return patch, err
+	}
+	for _, k := range selfcare.ForwardKinds() {
+		name := selfcare.ForwardRuleName(k)
+		raw, ok := members[name]
+		switch {
+		case !ok:
+			continue
+		case isNull(raw):
+			patch.Rules[k] = selfcare.Null[selfcare.ForwardRulePatch]()
+			continue
+		}
+		fields, err := objectMembers(raw, map[string]bool{"voicemail": true,
+			"destination": true})
+		if err != nil {
+			return patch, fmt.Errorf("%s: %w", name, err)
+		}
+		var rp selfcare.ForwardRulePatch
+		if rp.Voicemail, err = patchField[bool](fields, "voicemail"); err != nil {
+			return patch, fmt.Errorf("%s: %w", name, err)
+		}
+		if rp.Destination, err = patchField[string](fields, "destination"); err != nil {
+			return patch, fmt.Errorf("%s: %w", name, err)
+		}
+		patch.Rules[k] = selfcare.Set(rp)
+	}
+	return patch, nil
+}
+
+// objectMembers checks that data is one JSON object with known, unrepeated
+// members and returns them.
+func objectMembers(data []byte, known map[string]bool) (map[string]json.RawMessage, error) {
+	if err := checkMembers(data, known); err != nil {
+		return nil, err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, errors.Join(errBadRequest, err)
+	}
+	return m, nil
+}
+
+func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
+
+// patchField reads one member of a merge patch: absent, null, or a value
+// of type T and nothing else.
+func patchField[T any](m map[string]json.RawMessage, name string) (
+	selfcare.PatchField[T], error) {
+	raw, ok := m[name]
+	switch {
+	case !ok:
+		return selfcare.PatchField[T]{}, nil
+	case isNull(raw):
+		return selfcare.Null[T](), nil
+	}
+	var v T
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return selfcare.PatchField[T]{}, badRequest(fmt.Sprintf("%s must be a %T or null",
+			name, v))
+	}
+	return selfcare.Set(v), nil
+}
+
+// forwardingPage is what forwarding.html gets: every page's data, and one
+// form per line.
+type forwardingPage struct {
+	pageData
+	Lines []forwardingLine
+}
+
+// forwardingLine is one line's form.
+type forwardingLine struct {
+	Extension string
+	Version   int64
+	Rules     []forwardingRule
+	// Error and Notice concern this line's last submission.
+	Error, Notice string
+}
+
+// forwardingRule is one rule of a line's form, with the message of its
+// field error.
+type forwardingRule struct {
+	Name, Title string
+	Voicemail   bool
+	Destination string
+	Error       string
+}
+
+// forwardingTitles are the rules' labels on the page.
+var forwardingTitles = map[params.ForwardKind]string{
+	params.ForwardAllCalls:         "Forward all calls",
+	params.ForwardBusyInternal:     "When busy, internal callers",
+	params.ForwardBusyExternal:     "When busy, external callers",
+	params.ForwardNoAnswerInternal: "When not answered, internal callers",
+	params.ForwardNoAnswerExternal: "When not answered, external callers",
+}
+
+// toForwardingLine shows the rules that the parameters offer.
+func toForwardingLine(f selfcare.CallForwarding, feats params.Features) forwardingLine {
+	l := forwardingLine{Extension: f.Extension, Version: f.Version}
+	for _, k := range selfcare.ForwardKinds() {
+		if !feats.AllowsForward(k) {
+			continue
+		}
+		r := f.Rule(k)
+		l.Rules = append(l.Rules, forwardingRule{Name: selfcare.ForwardRuleName(k),
+			Title: forwardingTitles[k], Voicemail: r.Voicemail, Destination: r.Destination})
+	}
+	return l
+}
+
+func (h *Handler) forwardingPage(w http.ResponseWriter, r *http.Request) error {
+	d, err := h.forwardingLines(r)
+	if err != nil {
+		return err
+	}
+	h.renderForwarding(w, r, http.StatusOK, d)
+	return nil
+}
+
+// forwardingLines loads the page's data: every line of the user's phones.
+func (h *Handler) forwardingLines(r *http.Request) (forwardingPage, error) {
+	ctx := r.Context()
+	p := principalFrom(ctx)
+	lines, err := h.svc.ForwardingLines(ctx, p)
+	if err != nil {
+		return forwardingPage{}, err
+	}
+	feats := h.svc.Features(ctx, p)
+	d := forwardingPage{pageData: pageData{Title: "Call Forwarding", Nav: "forwarding"}}
+	for _, f := range lines {
+		d.Lines = append(d.Lines, toForwardingLine(f, feats))
+	}
+	return d, nil
+}
+
+// forwardingSubmit saves one line's form: every rule the page offers, as
+// posted, against the version the page was rendered with.
+func (h *Handler) forwardingSubmit(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return errors.Join(errBadRequest, err)
+	}
+	ctx := r.Context()
+	p := principalFrom(ctx)
+	ext := r.PostForm.Get("extension")
+	version, err := strconv.ParseInt(r.PostForm.Get("version"), 10, 64)
+	if err != nil {
+		return badRequest("the form lacks the line's version")
+	}
+	feats := h.svc.Features(ctx, p)
+	var patch selfcare.ForwardingPatch
+	for _, k := range selfcare.ForwardKinds() {
+		if !feats.AllowsForward(k) {
+			continue
+		}
+		name := selfcare.ForwardRuleName(k)
+		patch.Rules[k] = selfcare.Set(selfcare.ForwardRulePatch{
+			Voicemail:   selfcare.Set(r.PostForm.Get(name+".voicemail") == "on"),
+			Destination: selfcare.Set(r.PostForm.Get(name + ".destination")),
+		})
+	}
+	_, uerr := h.svc.UpdateCallForwarding(ctx, p, ext, patch, version, remoteAddr(r))
+
+	// The page is shown again either way, from the store, with the
+	// outcome beside the line.
+	d, err := h.forwardingLines(r)
+	if err != nil {
+		return err
+	}
+	i := -1
+	for j, l := range d.Lines {
+		if l.Extension == ext {
+			i = j
+		}
+	}
+	status := http.StatusOK
+	switch {
+	case uerr == nil && i >= 0:
+		d.Lines[i].Notice = "Saved."
+		d.Notice = "Call forwarding of line " + ext + " has been saved."
+	case errors.Is(uerr, selfcare.ErrVersionConflict) && i >= 0:
+		status = http.StatusConflict
+		d.Lines[i].Error = "This line's forwarding was changed elsewhere after you " +
+			"opened this page, so your change was not saved. The settings now in " +
+			"force are shown; make your change again."
+		d.Error = d.Lines[i].Error
+	case errors.Is(uerr, selfcare.ErrInvalid) && i >= 0:
+		ae, _ := toAPIError(uerr)
+		status = ae.status
+		// Show what was typed, with each refusal beside its rule.
+		msgs := map[string]string{}
+		for _, f := range ae.Fields {
+			msgs[strings.TrimSuffix(f.Field, ".destination")] = f.Message
+		}
+		for j, rule := range d.Lines[i].Rules {
+			rule.Voicemail = r.PostForm.Get(rule.Name+".voicemail") == "on"
+			rule.Destination = r.PostForm.Get(rule.Name + ".destination")
+			rule.Error = msgs[rule.Name]
+			d.Lines[i].Rules[j] = rule
+		}
+		d.Lines[i].Error = "Not saved: a destination was refused."
+		d.Error = "Call forwarding of line " + ext + " was not saved. See the " +
+			"messages beside the destinations."
+	case uerr != nil:
+		// Not found, hidden, signed out: the error page says it.
+		return uerr
+	}
+	h.renderForwarding(w, r, status, d)
+	return nil
+}
+
+// renderForwarding is render for the forwarding page's own data.
+func (h *Handler) renderForwarding(w http.ResponseWriter, r *http.Request, status int,
+	d forwardingPage) {
+	d.Policy = h.svc.Policy()
+	if p := principalFrom(r.Context()); p != nil && d.User == nil {
+		u := p.User
+		d.User = &u
+	}
+	h.fillParams(r, &d.pageData)
+	var buf bytes.Buffer
+	if err := h.pages.ExecuteTemplate(&buf, "forwarding.html", d); err != nil {
+		h.log.Error("template failed", "template", "forwarding.html", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
