@@ -240,11 +240,20 @@ func (r *Resolver) Sync(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("acl: sync: %w", err)
 	}
+	r.SyncAt(gen)
+	return nil
+}
 
+// SyncAt is [Resolver.Sync] with the generation already read from the
+// resolver's store, for a caller that reads it once per request and hands
+// it to every cache that shares it. gen must have been read from the same
+// store, and read for this request: a generation kept from an earlier one
+// would hide another process's change.
+func (r *Resolver) SyncAt(gen uint64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.synced && gen == r.gen {
-		return nil
+		return
 	}
 	// A grant cached after this point was read after gen was, so it is at
 	// least as new as gen; one being read now is discarded by the epoch.
@@ -254,7 +263,6 @@ func (r *Resolver) Sync(ctx context.Context) error {
 	}
 	r.gen, r.synced = gen, true
 	r.invalidateAllLocked()
-	return nil
 }
 
 // Allowed reports whether the user has access a, or more, on resource r.

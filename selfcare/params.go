@@ -74,6 +74,12 @@ type paramsState struct {
 	resolver    *acl.Resolver
 	baseOverlap acl.OverlapPolicy
 
+	// sharedGen is set when the store's one generation labels both the
+	// parameters and the resolver's grants: no Config.Params and no
+	// Config.Resolver of their own. A request then reads it once for both
+	// caches (see syncCaches).
+	sharedGen bool
+
 	cur atomic.Pointer[derivedParams]
 	// mu serialises recomputing, so that an older snapshot's result never
 	// replaces a newer one's.
@@ -101,6 +107,9 @@ func newParamsState(store Store, cfg Config, r *acl.Resolver, log *slog.Logger) 
 		cache:       params.NewCache(ps, params.CacheConfig{Logger: log}),
 		resolver:    r,
 		baseOverlap: r.Policy(),
+	}
+	if _, ok := store.(ParamStore); ok && cfg.Params == nil && cfg.Resolver == nil {
+		p.sharedGen = true
 	}
 	p.current()
 	return p
@@ -139,6 +148,43 @@ func (s *Service) syncParams(ctx context.Context) error {
 		return err
 	}
 	s.params.current()
+	return nil
+}
+
+// syncCaches brings the parameters and the resolver up to date with the
+// store, as syncParams and then [acl.Resolver.Sync] would, reading the
+// generation once when both caches follow the same one: it is the one
+// read every authenticated request makes even when nothing changed.
+func (s *Service) syncCaches(ctx context.Context) error {
+	if !s.params.sharedGen {
+		if err := s.syncParams(ctx); err != nil {
+			return err
+		}
+		return s.resolver.Sync(ctx)
+	}
+	gen, err := s.params.store.Generation(ctx)
+	if err != nil {
+		return fmt.Errorf("selfcare: sync: %w", err)
+	}
+	return s.syncCachesAt(ctx, gen)
+}
+
+// syncCachesAt is syncCaches with the shared generation already read for
+// this request, such as by [SessionUserStore.SessionUser]. It is only for
+// a service whose paramsState.sharedGen is set.
+func (s *Service) syncCachesAt(ctx context.Context, gen uint64) error {
+	// A snapshot labelled gen is current; any other one reloads, and the
+	// cache reads the generation again under its lock to label the load.
+	if snap := s.params.cache.Snapshot(); !snap.Loaded || snap.Generation != gen {
+		if err := s.params.cache.Sync(ctx); err != nil {
+			return err
+		}
+	}
+	s.params.current()
+
+	// The grants cached from here on are read after gen was, so they are
+	// at least as new as the parameters this request sees.
+	s.resolver.SyncAt(gen)
 	return nil
 }
 

@@ -70,7 +70,8 @@ func (s *Service) authenticate(ctx context.Context, token string, admin bool) (
 		return nil, ErrUnauthenticated
 	}
 	th := tokenHash(token)
-	sess, err := s.store.Session(ctx, th)
+	rd, joined, err := s.sessionUser(ctx, th)
+	sess, u := rd.Session, rd.User
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return nil, ErrUnauthenticated
@@ -86,7 +87,12 @@ func (s *Service) authenticate(ctx context.Context, token string, admin bool) (
 		return nil, s.endSession(ctx, sess, "absolute timeout")
 	}
 
-	u, err := s.store.User(ctx, sess.UserID)
+	switch {
+	case !joined:
+		u, err = s.store.User(ctx, sess.UserID)
+	case u.ID == "":
+		err = ErrNotFound
+	}
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return nil, s.endSession(ctx, sess, "user no longer exists")
@@ -97,11 +103,17 @@ func (s *Service) authenticate(ctx context.Context, token string, admin bool) (
 	}
 
 	// The parameters come first: they set the resolver's overlap policy
-	// and the credential policy, and gate what this request may do.
-	if err := s.syncParams(ctx); err != nil {
+	// and the credential policy, and gate what this request may do. The
+	// generation came with the session when the store could join them.
+	if joined && s.params.sharedGen {
+		err = s.syncCachesAt(ctx, rd.Generation)
+	} else {
+		err = s.syncCaches(ctx)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	g, err := s.grant(ctx, u.ID)
+	g, err := s.resolver.Grant(ctx, u.ID)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
@@ -122,6 +134,42 @@ func (s *Service) authenticate(ctx context.Context, token string, admin bool) (
 	}
 	s.markExpired(&u, now)
 	return &Principal{User: u, Session: sess, Grant: g}, nil
+}
+
+// SessionUserStore is a [Store] that can read what every authenticated
+// request needs in one round trip. It is optional: [Service.Authenticate]
+// uses it when the store has it, and reads one thing after the other
+// otherwise. Nothing it returns is cached between requests, so that a
+// logout, a password change or a disabled account elsewhere ends the
+// session on its very next request.
+type SessionUserStore interface {
+	// SessionUser returns the session whose token hash is tokenHash, the
+	// user it belongs to and the store's generation, all as they are at
+	// one instant. It returns ErrNotFound when there is no such session.
+	SessionUser(ctx context.Context, tokenHash []byte) (SessionRead, error)
+}
+
+// SessionRead is what [SessionUserStore.SessionUser] reads.
+type SessionRead struct {
+	Session Session
+	// User is the session's user, or the zero User when it no longer
+	// exists.
+	User User
+	// Generation is what the store's Generation method would return at
+	// the same instant: the one counter of access control and parameters.
+	Generation uint64
+}
+
+// sessionUser reads the session of th and, when the store can join them,
+// its user and the generation; joined says whether it could.
+func (s *Service) sessionUser(ctx context.Context, th []byte) (rd SessionRead,
+	joined bool, err error) {
+	if su, ok := s.store.(SessionUserStore); ok {
+		rd, err = su.SessionUser(ctx, th)
+		return rd, true, err
+	}
+	rd.Session, err = s.store.Session(ctx, th)
+	return rd, false, err
 }
 
 // endSession deletes a session that may no longer be used and returns

@@ -348,7 +348,7 @@ func (s *Store) Members(ctx context.Context, groupID string) ([]string, error) {
 // changes of every process.
 func (s *Store) Generation(ctx context.Context) (uint64, error) {
 	var g int64
-	err := s.r.QueryRowContext(ctx, `SELECT value FROM acl_generation WHERE id = 1`).Scan(&g)
+	err := s.reads.generation.QueryRowContext(ctx).Scan(&g)
 	if err != nil {
 		return 0, fmt.Errorf("acl generation: %w", err)
 	}

@@ -32,8 +32,7 @@ func scanForwarding(row scanner, f *selfcare.CallForwarding) error {
 func (s *Store) LineForwarding(ctx context.Context, ext string) (selfcare.CallForwarding,
 	error) {
 	f := selfcare.CallForwarding{Extension: ext}
-	err := scanForwarding(s.r.QueryRowContext(ctx, `SELECT version, `+forwardingColumns+
-		` FROM line_forwarding WHERE extension = ?`, ext), &f)
+	err := scanForwarding(s.reads.forwarding.QueryRowContext(ctx, ext), &f)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return selfcare.CallForwarding{Extension: ext}, nil

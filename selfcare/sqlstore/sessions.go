@@ -28,21 +28,14 @@ func (s *Store) CreateSession(ctx context.Context, x selfcare.Session) error {
 
 // Session implements [selfcare.SessionStore].
 func (s *Store) Session(ctx context.Context, tokenHash []byte) (selfcare.Session, error) {
-	var (
-		x                   selfcare.Session
-		created, auth, seen int64
-	)
-	err := s.r.QueryRowContext(ctx, `SELECT token_hash, user_id, created_at,
-		authenticated_at, last_seen, remote_addr FROM sessions WHERE token_hash = ?`,
-		tokenHash).Scan(&x.TokenHash, &x.UserID, &created, &auth, &seen, &x.RemoteAddr)
+	var x selfcare.Session
+	err := scanSession(s.reads.session.QueryRowContext(ctx, tokenHash), &x)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = selfcare.ErrNotFound
 	}
 	if err != nil {
 		return selfcare.Session{}, fmt.Errorf("session: %w", err)
 	}
-	x.CreatedAt, x.AuthenticatedAt, x.LastSeen =
-		fromMicros(created), fromMicros(auth), fromMicros(seen)
 	return x, nil
 }
 

@@ -83,6 +83,9 @@ type Store struct {
 	w   *sql.DB // one connection; transactions BEGIN IMMEDIATE
 	r   *sql.DB // read-only connections
 	log *slog.Logger
+	// reads are the statements every authenticated request runs,
+	// prepared on r (see prepareReads).
+	reads readStmts
 }
 
 var (
@@ -152,6 +155,12 @@ func Open(ctx context.Context, path string, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("sqlstore: open %q: %w", path, err)
 	}
 	s.r = r
+	if err := s.prepareReads(ctx); err != nil {
+		s.closeReads()
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("sqlstore: open %q: %w", path, err)
+	}
 
 	log.Info("sqlstore: database open", "path", path, "schema", version,
 		"migrations_applied", applied)
@@ -178,7 +187,7 @@ func dsn(path string, busy time.Duration, writer bool) string {
 func (s *Store) Close() error {
 	var errR error
 	if s.r != nil {
-		errR = s.r.Close()
+		errR = errors.Join(s.closeReads(), s.r.Close())
 	}
 	return errors.Join(errR, s.w.Close())
 }

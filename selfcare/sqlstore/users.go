@@ -66,7 +66,7 @@ func oneRow(res sql.Result, err, missing error) error {
 
 // User implements [selfcare.UserStore].
 func (s *Store) User(ctx context.Context, id string) (selfcare.User, error) {
-	u, err := scanUser(s.r.QueryRowContext(ctx, userColumns+` WHERE id = ?`, id))
+	u, err := scanUser(s.reads.user.QueryRowContext(ctx, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = selfcare.ErrNotFound
 	}
@@ -298,8 +298,7 @@ func (s *Store) Device(ctx context.Context, name string) (selfcare.Device, error
 // UserDevices implements [selfcare.DeviceStore]. A user without devices,
 // known or not, gets none and no error.
 func (s *Store) UserDevices(ctx context.Context, userID string) ([]selfcare.Device, error) {
-	rows, err := s.r.QueryContext(ctx, deviceColumns+
-		` WHERE d.owner = ? ORDER BY d.name, l.position`, userID)
+	rows, err := s.reads.devices.QueryContext(ctx, userID)
 	if err != nil {
 		return nil, fmt.Errorf("devices of %q: %w", userID, err)
 	}
