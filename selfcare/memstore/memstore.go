@@ -58,6 +58,10 @@ type Store struct {
 	// forwarding is call forwarding by directory number (forwarding.go);
 	// nil until the first save.
 	forwarding map[string]selfcare.CallForwarding
+	// speedDials is speed dials by phone name (speeddial.go).
+	speedDials map[string]selfcare.SpeedDials
+	// dnd is Do Not Disturb by user ID (dnd.go).
+	dnd map[string]selfcare.DoNotDisturb
 
 	audit  []selfcare.AuditEvent // in append order, so IDs increase
 	lastID int64

@@ -27,6 +27,9 @@
 //     leaves nothing behind.
 //   - Call forwarding comes from the store being a
 //     [selfcare.ForwardingStore]; see testForwarding.
+//   - Speed dials come from it being a [selfcare.SpeedDialStore]; see
+//     testSpeedDials; Do Not Disturb from a [selfcare.DNDStore]; see
+//     testDND.
 package storetest
 
 import (
@@ -60,6 +63,8 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Params", func(t *testing.T) { testParams(t, open) })
 	t.Run("Onboarding", func(t *testing.T) { testOnboarding(t, open) })
 	t.Run("Forwarding", func(t *testing.T) { testForwarding(t, open) })
+	t.Run("SpeedDials", func(t *testing.T) { testSpeedDials(t, open) })
+	t.Run("DoNotDisturb", func(t *testing.T) { testDND(t, open) })
 }
 
 // base is the suite's clock: a fixed instant with microseconds, so that a

@@ -68,7 +68,11 @@ type paramsPage struct {
 	ShowEM       bool
 	// ShowForwarding offers the call forwarding page (forwarding.go).
 	ShowForwarding bool
-	EM             *emView
+	// ShowSpeedDials offers the speed dial page (speeddial.go).
+	ShowSpeedDials bool
+	// ShowDND offers the Do Not Disturb page (dnd.go).
+	ShowDND bool
+	EM      *emView
 }
 
 // fillParams sets the navigation of a signed-in user's page from the
@@ -84,6 +88,8 @@ func (h *Handler) fillParams(r *http.Request, d *pageData) {
 	d.Params.ShowEM = h.svc.CheckFeature(ctx, p, params.FeatureEMLoginTime) == nil
 	d.Params.ShowForwarding = h.svc.CheckFeature(ctx, p,
 		params.FeatureCallForwardAll) == nil
+	d.Params.ShowSpeedDials = h.svc.CheckFeature(ctx, p, params.FeatureSpeedDials) == nil
+	d.Params.ShowDND = h.svc.CheckFeature(ctx, p, params.FeatureDoNotDisturb) == nil
 }
 
 // gatePage refuses a page whose feature the parameters hide: the 403

@@ -146,6 +146,8 @@ func (h *Handler) routes() {
 	h.routesOnboarding()
 	h.routesParams()
 	h.routesForwarding()
+	h.routesSpeedDials()
+	h.routesDND()
 }
 
 // noListing serves files but not the listing of a folder.

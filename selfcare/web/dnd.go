@@ -1,0 +1,214 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/ucselfcare/portal/selfcare"
+)
+
+// Do Not Disturb, per user: a JSON resource with a version in its ETag,
+// changed by JSON merge patch under If-Match, as call forwarding is, and
+// a page whose form posts the whole setting with its version.
+
+func (h *Handler) routesDND() {
+	p, api := h.cfg.Prefix, h.cfg.Prefix+"api/v1/"
+	h.mux.Handle("GET "+api+"dnd", h.api(h.apiAuthed(h.apiDND)))
+	h.mux.Handle("PATCH "+api+"dnd", h.api(h.apiAuthed(h.apiPatchDND)))
+	h.mux.Handle("GET "+p+"dnd", h.page(h.authed(h.dndPage)))
+	h.mux.Handle("POST "+p+"dnd", h.page(h.authed(h.dndSubmit)))
+}
+
+// dndView is the setting in the API; the version is also the ETag.
+type dndView struct {
+	Enabled           bool               `json:"enabled"`
+	Option            selfcare.DNDOption `json:"option"`
+	IncomingCallAlert selfcare.DNDAlert  `json:"incomingCallAlert"`
+	Version           int64              `json:"version"`
+}
+
+func (h *Handler) writeDND(w http.ResponseWriter, d selfcare.DoNotDisturb) {
+	w.Header().Set("ETag", etag(d.Version))
+	writeJSON(w, http.StatusOK, dndView{Enabled: d.Enabled, Option: d.Option,
+		IncomingCallAlert: d.Alert, Version: d.Version})
+}
+
+func (h *Handler) apiDND(w http.ResponseWriter, r *http.Request) error {
+	d, err := h.svc.DoNotDisturb(r.Context(), principalFrom(r.Context()))
+	if err != nil {
+		return err
+	}
+	h.writeDND(w, d)
+	return nil
+}
+
+func (h *Handler) apiPatchDND(w http.ResponseWriter, r *http.Request) error {
+	version, err := ifMatchVersion(r)
+	if err != nil {
+		return err
+	}
+	patch, err := decodeDNDPatch(r)
+	if err != nil {
+		return err
+	}
+	d, err := h.svc.UpdateDoNotDisturb(r.Context(), principalFrom(r.Context()), patch,
+		version, remoteAddr(r))
+	if err != nil {
+		return err
+	}
+	h.writeDND(w, d)
+	return nil
+}
+
+// decodeDNDPatch reads a JSON merge patch of the setting: enabled (true,
+// false or null), option and incomingCallAlert (a name or null). An
+// unknown name is a bad request, as a wrongly typed value is.
+func decodeDNDPatch(r *http.Request) (selfcare.DNDPatch, error) {
+	var patch selfcare.DNDPatch
+	mt, ps, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != mergePatchType {
+		return patch, fmt.Errorf("%w: Content-Type must be %s", errMergePatchType,
+			mergePatchType)
+	}
+	if cs, ok := ps["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return patch, fmt.Errorf("%w: JSON must be sent as UTF-8", errMergePatchType)
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return patch, errTooLarge
+		}
+		return patch, errors.Join(errBadRequest, err)
+	}
+	m, err := objectMembers(body, map[string]bool{"enabled": true, "option": true,
+		"incomingCallAlert": true})
+	if err != nil {
+		return patch, err
+	}
+	if patch.Enabled, err = patchField[bool](m, "enabled"); err != nil {
+		return patch, err
+	}
+	if patch.Option, err = patchField[selfcare.DNDOption](m, "option"); err != nil {
+		return patch, badRequest("option must be ringerOff, callReject or null")
+	}
+	if patch.Alert, err = patchField[selfcare.DNDAlert](m,
+		"incomingCallAlert"); err != nil {
+		return patch, badRequest("incomingCallAlert must be disable, flashOnly, " +
+			"beepOnly or null")
+	}
+	return patch, nil
+}
+
+// dndPage is what dnd.html gets.
+type dndPage struct {
+	pageData
+	Enabled bool
+	Option  string
+	Alert   string
+	Version int64
+	Options []dndChoice
+	Alerts  []dndChoice
+}
+
+// dndChoice is one radio button or option of the form.
+type dndChoice struct{ Value, Title string }
+
+var (
+	dndOptions = []dndChoice{
+		{selfcare.DNDRingerOff.String(), "Ringer off: the call is shown and can be answered"},
+		{selfcare.DNDCallReject.String(), "Call reject: the call is not shown"},
+	}
+	dndAlerts = []dndChoice{
+		{selfcare.DNDAlertDisable.String(), "No alert"},
+		{selfcare.DNDAlertFlashOnly.String(), "Flash only"},
+		{selfcare.DNDAlertBeepOnly.String(), "Beep only"},
+	}
+)
+
+func (h *Handler) dndData(r *http.Request) (dndPage, error) {
+	d, err := h.svc.DoNotDisturb(r.Context(), principalFrom(r.Context()))
+	if err != nil {
+		return dndPage{}, err
+	}
+	return dndPage{pageData: pageData{Title: "Do Not Disturb", Nav: "dnd"},
+		Enabled: d.Enabled, Option: d.Option.String(), Alert: d.Alert.String(),
+		Version: d.Version, Options: dndOptions, Alerts: dndAlerts}, nil
+}
+
+func (h *Handler) dndPage(w http.ResponseWriter, r *http.Request) error {
+	d, err := h.dndData(r)
+	if err != nil {
+		return err
+	}
+	h.renderDND(w, r, http.StatusOK, d)
+	return nil
+}
+
+// dndSubmit saves the whole form against the version it was rendered
+// with.
+func (h *Handler) dndSubmit(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return errors.Join(errBadRequest, err)
+	}
+	version, err := strconv.ParseInt(r.PostForm.Get("version"), 10, 64)
+	if err != nil {
+		return badRequest("the form lacks the setting's version")
+	}
+	var (
+		opt   selfcare.DNDOption
+		alert selfcare.DNDAlert
+	)
+	if opt.UnmarshalText([]byte(r.PostForm.Get("option"))) != nil ||
+		alert.UnmarshalText([]byte(r.PostForm.Get("alert"))) != nil {
+		return badRequest("choose an option and an alert")
+	}
+	patch := selfcare.DNDPatch{Enabled: selfcare.Set(r.PostForm.Get("enabled") == "on"),
+		Option: selfcare.Set(opt), Alert: selfcare.Set(alert)}
+	_, uerr := h.svc.UpdateDoNotDisturb(r.Context(), principalFrom(r.Context()), patch,
+		version, remoteAddr(r))
+	d, err := h.dndData(r)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	switch {
+	case uerr == nil:
+		d.Notice = "Do Not Disturb has been saved."
+	case errors.Is(uerr, selfcare.ErrVersionConflict):
+		status = http.StatusConflict
+		d.Error = "Do Not Disturb was changed elsewhere after you opened this page, " +
+			"so your change was not saved. The setting now in force is shown; make " +
+			"your change again."
+	default:
+		return uerr
+	}
+	h.renderDND(w, r, status, d)
+	return nil
+}
+
+// renderDND is render for the Do Not Disturb page's own data.
+func (h *Handler) renderDND(w http.ResponseWriter, r *http.Request, status int,
+	d dndPage) {
+	d.Policy = h.svc.Policy()
+	if p := principalFrom(r.Context()); p != nil && d.User == nil {
+		u := p.User
+		d.User = &u
+	}
+	h.fillParams(r, &d.pageData)
+	var buf bytes.Buffer
+	if err := h.pages.ExecuteTemplate(&buf, "dnd.html", d); err != nil {
+		h.log.Error("template failed", "template", "dnd.html", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
