@@ -239,13 +239,9 @@ func (s *Service) ForwardingLines(ctx context.Context, p *Principal) ([]CallForw
 // errors of [Service.Phones].
 func (s *Service) CallForwarding(ctx context.Context, p *Principal, ext string) (
 	CallForwarding, error) {
-	fs, exts, err := s.forwardingReady(ctx, p)
+	fs, err := s.forwardingLine(ctx, p, ext)
 	if err != nil {
 		return CallForwarding{}, err
-	}
-	if !slices.Contains(exts, ext) {
-		return CallForwarding{}, fmt.Errorf("selfcare: call forwarding: line %s: %w",
-			displayLine(ext), ErrNotFound)
 	}
 	f, err := fs.LineForwarding(ctx, ext)
 	if err != nil {
@@ -273,6 +269,22 @@ func (s *Service) forwardingReady(ctx context.Context, p *Principal) (Forwarding
 		return nil, nil, err
 	}
 	return fs, exts, nil
+}
+
+// forwardingLine is forwardingReady for one number, which must be on one
+// of the principal's phones: otherwise ErrNotFound, as for a number that
+// does not exist.
+func (s *Service) forwardingLine(ctx context.Context, p *Principal, ext string) (
+	ForwardingStore, error) {
+	fs, exts, err := s.forwardingReady(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(exts, ext) {
+		return nil, fmt.Errorf("selfcare: call forwarding: line %s: %w",
+			displayLine(ext), ErrNotFound)
+	}
+	return fs, nil
 }
 
 // userExtensions returns the directory numbers on a user's phones, each
@@ -319,13 +331,9 @@ func (s *Service) UpdateCallForwarding(ctx context.Context, p *Principal, ext st
 		remoteAddr); err != nil {
 		return CallForwarding{}, err
 	}
-	fs, exts, err := s.forwardingReady(ctx, p)
+	fs, err := s.forwardingLine(ctx, p, ext)
 	if err != nil {
 		return CallForwarding{}, err
-	}
-	if !slices.Contains(exts, ext) {
-		return CallForwarding{}, fmt.Errorf("selfcare: call forwarding: line %s: %w",
-			displayLine(ext), ErrNotFound)
 	}
 	deny := func(err error, detail string) (CallForwarding, error) {
 		s.audit(ctx, AuditEvent{Actor: p.User.ID, Action: ActionForwarding,

@@ -21,20 +21,9 @@ import (
 // "userId" and let a second "userId" win over the first, and a client that
 // sends either deserves an error, not a silent guess.
 func decodeJSON(r *http.Request, v any) error {
-	mt, ps, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "application/json" {
-		return unsupportedMedia("Content-Type must be application/json")
-	}
-	if cs, ok := ps["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
-		return unsupportedMedia("JSON must be sent as UTF-8")
-	}
-	body, err := io.ReadAll(r.Body)
+	body, err := readBody(r, "application/json", errMediaType)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return errTooLarge
-		}
-		return errors.Join(errBadRequest, err)
+		return err
 	}
 	if err := checkMembers(body, jsonNames(v)); err != nil {
 		return err
@@ -80,8 +69,26 @@ func checkMembers(body []byte, known map[string]bool) error {
 	return nil
 }
 
-func unsupportedMedia(why string) error {
-	return fmt.Errorf("%w: %s", errMediaType, why)
+// readBody reads a request body that must be of media type want, in
+// UTF-8; another type or charset is typeErr, a body over the limit
+// errTooLarge.
+func readBody(r *http.Request, want string, typeErr error) ([]byte, error) {
+	mt, ps, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != want {
+		return nil, fmt.Errorf("%w: Content-Type must be %s", typeErr, want)
+	}
+	if cs, ok := ps["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return nil, fmt.Errorf("%w: JSON must be sent as UTF-8", typeErr)
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, errTooLarge
+		}
+		return nil, errors.Join(errBadRequest, err)
+	}
+	return body, nil
 }
 
 func badRequest(why string) error {

@@ -1,14 +1,9 @@
 package web
 
 import (
-	"bytes"
 	"errors"
-	"fmt"
-	"io"
-	"mime"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/ucselfcare/portal/selfcare"
 )
@@ -71,21 +66,9 @@ func (h *Handler) apiPatchDND(w http.ResponseWriter, r *http.Request) error {
 // unknown name is a bad request, as a wrongly typed value is.
 func decodeDNDPatch(r *http.Request) (selfcare.DNDPatch, error) {
 	var patch selfcare.DNDPatch
-	mt, ps, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != mergePatchType {
-		return patch, fmt.Errorf("%w: Content-Type must be %s", errMergePatchType,
-			mergePatchType)
-	}
-	if cs, ok := ps["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
-		return patch, fmt.Errorf("%w: JSON must be sent as UTF-8", errMergePatchType)
-	}
-	body, err := io.ReadAll(r.Body)
+	body, err := readBody(r, mergePatchType, errMergePatchType)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return patch, errTooLarge
-		}
-		return patch, errors.Join(errBadRequest, err)
+		return patch, err
 	}
 	m, err := objectMembers(body, map[string]bool{"enabled": true, "option": true,
 		"incomingCallAlert": true})
@@ -196,19 +179,5 @@ func (h *Handler) dndSubmit(w http.ResponseWriter, r *http.Request) error {
 // renderDND is render for the Do Not Disturb page's own data.
 func (h *Handler) renderDND(w http.ResponseWriter, r *http.Request, status int,
 	d dndPage) {
-	d.Policy = h.svc.Policy()
-	if p := principalFrom(r.Context()); p != nil && d.User == nil {
-		u := p.User
-		d.User = &u
-	}
-	h.fillParams(r, &d.pageData)
-	var buf bytes.Buffer
-	if err := h.pages.ExecuteTemplate(&buf, "dnd.html", d); err != nil {
-		h.log.Error("template failed", "template", "dnd.html", "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = buf.WriteTo(w)
+	h.renderPage(w, r, status, "dnd.html", &d.pageData, &d)
 }

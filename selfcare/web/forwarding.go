@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -140,21 +138,9 @@ func (h *Handler) apiPatchForwarding(w http.ResponseWriter, r *http.Request) err
 // null). Members are named exactly and appear once, as in decodeJSON.
 func decodeForwardingPatch(r *http.Request) (selfcare.ForwardingPatch, error) {
 	var patch selfcare.ForwardingPatch
-	mt, ps, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != mergePatchType {
-		return patch, fmt.Errorf("%w: Content-Type must be %s", errMergePatchType,
-			mergePatchType)
-	}
-	if cs, ok := ps["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
-		return patch, fmt.Errorf("%w: JSON must be sent as UTF-8", errMergePatchType)
-	}
-	body, err := io.ReadAll(r.Body)
+	body, err := readBody(r, mergePatchType, errMergePatchType)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return patch, errTooLarge
-		}
-		return patch, errors.Join(errBadRequest, err)
+		return patch, err
 	}
 
 	names := map[string]bool{}
@@ -377,19 +363,5 @@ func (h *Handler) forwardingSubmit(w http.ResponseWriter, r *http.Request) error
 // renderForwarding is render for the forwarding page's own data.
 func (h *Handler) renderForwarding(w http.ResponseWriter, r *http.Request, status int,
 	d forwardingPage) {
-	d.Policy = h.svc.Policy()
-	if p := principalFrom(r.Context()); p != nil && d.User == nil {
-		u := p.User
-		d.User = &u
-	}
-	h.fillParams(r, &d.pageData)
-	var buf bytes.Buffer
-	if err := h.pages.ExecuteTemplate(&buf, "forwarding.html", d); err != nil {
-		h.log.Error("template failed", "template", "forwarding.html", "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = buf.WriteTo(w)
+	h.renderPage(w, r, status, "forwarding.html", &d.pageData, &d)
 }

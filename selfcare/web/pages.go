@@ -36,14 +36,22 @@ type pageData struct {
 // never leaves a half-written page behind.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string,
 	d pageData) {
-	d.Policy = h.svc.Policy()
-	if p := principalFrom(r.Context()); p != nil && d.User == nil {
+	h.renderPage(w, r, status, name, &d, &d)
+}
+
+// renderPage fills base, the pageData that data carries (data itself, or
+// a page's own struct that embeds it, passed by pointer), and executes
+// the template name with data.
+func (h *Handler) renderPage(w http.ResponseWriter, r *http.Request, status int, name string,
+	base *pageData, data any) {
+	base.Policy = h.svc.Policy()
+	if p := principalFrom(r.Context()); p != nil && base.User == nil {
 		u := p.User
-		d.User = &u
+		base.User = &u
 	}
-	h.fillParams(r, &d)
+	h.fillParams(r, base)
 	var buf bytes.Buffer
-	if err := h.pages.ExecuteTemplate(&buf, name, d); err != nil {
+	if err := h.pages.ExecuteTemplate(&buf, name, data); err != nil {
 		h.log.Error("template failed", "template", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net/http"
@@ -250,19 +249,5 @@ func (h *Handler) speedDialsSubmit(w http.ResponseWriter, r *http.Request) error
 // renderSpeedDials is render for the speed dial page's own data.
 func (h *Handler) renderSpeedDials(w http.ResponseWriter, r *http.Request, status int,
 	d speedDialsPage) {
-	d.Policy = h.svc.Policy()
-	if p := principalFrom(r.Context()); p != nil && d.User == nil {
-		u := p.User
-		d.User = &u
-	}
-	h.fillParams(r, &d.pageData)
-	var buf bytes.Buffer
-	if err := h.pages.ExecuteTemplate(&buf, "speeddials.html", d); err != nil {
-		h.log.Error("template failed", "template", "speeddials.html", "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = buf.WriteTo(w)
+	h.renderPage(w, r, status, "speeddials.html", &d.pageData, &d)
 }
