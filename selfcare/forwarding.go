@@ -202,6 +202,17 @@ type ForwardingStore interface {
 		check func(ForwardTable) error) (CallForwarding, error)
 }
 
+// OwnedForwardingStore is a [ForwardingStore] that can check a line's
+// owner and read its forwarding in one round trip. It is optional:
+// [Service.CallForwarding] uses it when the store has it, and reads the
+// user's phones and then the line otherwise.
+type OwnedForwardingStore interface {
+	// OwnedLineForwarding returns what LineForwarding returns for ext
+	// when a device owned by userID has a line with ext, and ErrNotFound
+	// otherwise, both as they are at one instant.
+	OwnedLineForwarding(ctx context.Context, userID, ext string) (CallForwarding, error)
+}
+
 // forwardingStore returns the store's call forwarding, or ErrForwardingOff.
 func (s *Service) forwardingStore() (ForwardingStore, error) {
 	fs, ok := s.store.(ForwardingStore)
@@ -239,6 +250,23 @@ func (s *Service) ForwardingLines(ctx context.Context, p *Principal) ([]CallForw
 // errors of [Service.Phones].
 func (s *Service) CallForwarding(ctx context.Context, p *Principal, ext string) (
 	CallForwarding, error) {
+	if os, ok := s.store.(OwnedForwardingStore); ok {
+		if err := s.ready(p); err != nil {
+			return CallForwarding{}, err
+		}
+		if err := s.CheckFeature(ctx, p, params.FeatureCallForwardAll); err != nil {
+			return CallForwarding{}, err
+		}
+		f, err := os.OwnedLineForwarding(ctx, p.User.ID, ext)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			return CallForwarding{}, fmt.Errorf("selfcare: call forwarding: line %s: %w",
+				displayLine(ext), ErrNotFound)
+		case err != nil:
+			return CallForwarding{}, fmt.Errorf("selfcare: call forwarding: %w", err)
+		}
+		return f, nil
+	}
 	fs, err := s.forwardingLine(ctx, p, ext)
 	if err != nil {
 		return CallForwarding{}, err

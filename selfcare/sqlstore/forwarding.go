@@ -5,11 +5,15 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/ucselfcare/portal/selfcare"
 )
 
-var _ selfcare.ForwardingStore = (*Store)(nil)
+var (
+	_ selfcare.ForwardingStore      = (*Store)(nil)
+	_ selfcare.OwnedForwardingStore = (*Store)(nil)
+)
 
 // forwardingColumns lists the rules of line_forwarding in the order of
 // selfcare.ForwardKinds, two columns per rule.
@@ -18,6 +22,21 @@ const forwardingColumns = `all_voicemail, all_destination,
 	busy_external_voicemail, busy_external_destination,
 	no_answer_internal_voicemail, no_answer_internal_destination,
 	no_answer_external_voicemail, no_answer_external_destination`
+
+// ownedForwardingColumns is forwardingColumns of the table f, each with
+// the value of a rule that is off when f has no row.
+var ownedForwardingColumns = func() string {
+	var cols []string
+	for _, c := range strings.Split(forwardingColumns, ",") {
+		c = strings.TrimSpace(c)
+		zero := "''"
+		if strings.HasSuffix(c, "_voicemail") {
+			zero = "0"
+		}
+		cols = append(cols, "COALESCE(f."+c+", "+zero+")")
+	}
+	return strings.Join(cols, ", ")
+}()
 
 // scanForwarding reads version and forwardingColumns into f.
 func scanForwarding(row scanner, f *selfcare.CallForwarding) error {
@@ -36,6 +55,22 @@ func (s *Store) LineForwarding(ctx context.Context, ext string) (selfcare.CallFo
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return selfcare.CallForwarding{Extension: ext}, nil
+	case err != nil:
+		return selfcare.CallForwarding{}, fmt.Errorf("forwarding of %q: %w", ext, err)
+	}
+	return f, nil
+}
+
+// OwnedLineForwarding implements [selfcare.OwnedForwardingStore] in one
+// statement, so one read transaction.
+func (s *Store) OwnedLineForwarding(ctx context.Context, userID, ext string) (
+	selfcare.CallForwarding, error) {
+	f := selfcare.CallForwarding{Extension: ext}
+	err := scanForwarding(s.reads.ownedForwarding.QueryRowContext(ctx, userID, ext, ext), &f)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return selfcare.CallForwarding{}, fmt.Errorf("line %q of %q: %w", ext, userID,
+			selfcare.ErrNotFound)
 	case err != nil:
 		return selfcare.CallForwarding{}, fmt.Errorf("forwarding of %q: %w", ext, err)
 	}

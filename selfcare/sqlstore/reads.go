@@ -19,7 +19,7 @@ var _ selfcare.SessionUserStore = (*Store)(nil)
 
 // readStmts are the hot reads, prepared once on the read pool.
 type readStmts struct {
-	session, sessionUser, user, generation, forwarding, devices *sql.Stmt
+	session, sessionUser, user, generation, forwarding, ownedForwarding, devices *sql.Stmt
 }
 
 // sessionColumns lists the sessions table in the order scanSession reads it.
@@ -64,6 +64,14 @@ func (s *Store) prepareReads(ctx context.Context) error {
 		{&s.reads.generation, `SELECT value FROM acl_generation WHERE id = 1`},
 		{&s.reads.forwarding, `SELECT version, ` + forwardingColumns +
 			` FROM line_forwarding WHERE extension = ?`},
+		// One row when a device of the owner has the line, with the
+		// line's forwarding or, when none is stored, version 0 and every
+		// rule off; no row otherwise.
+		{&s.reads.ownedForwarding, `SELECT COALESCE(f.version, 0), ` +
+			ownedForwardingColumns + ` FROM (SELECT 1 FROM devices d
+			JOIN device_lines l ON l.device = d.name
+			WHERE d.owner = ? AND l.extension = ? LIMIT 1)
+			LEFT JOIN line_forwarding f ON f.extension = ?`},
 		{&s.reads.devices, deviceColumns + ` WHERE d.owner = ? ORDER BY d.name, l.position`},
 	} {
 		st, err := s.r.PrepareContext(ctx, p.query)
@@ -79,7 +87,8 @@ func (s *Store) prepareReads(ctx context.Context) error {
 func (s *Store) closeReads() error {
 	var errs []error
 	for _, st := range []*sql.Stmt{s.reads.session, s.reads.sessionUser, s.reads.user,
-		s.reads.generation, s.reads.forwarding, s.reads.devices} {
+		s.reads.generation, s.reads.forwarding, s.reads.ownedForwarding,
+		s.reads.devices} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}

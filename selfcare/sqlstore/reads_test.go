@@ -167,3 +167,59 @@ func TestAuthenticateSeesAnotherProcessAtOnce(t *testing.T) {
 
 // The store offers the joined read that Authenticate prefers.
 var _ selfcare.SessionUserStore = (*sqlstore.Store)(nil)
+
+func TestOwnedLineForwardingMatchesTheSeparateReads(t *testing.T) {
+	ctx := t.Context()
+	s := open(t, filepath.Join(t.TempDir(), "portal.db"))
+	for _, id := range []string{"ann", "ben"} {
+		if err := s.CreateUser(ctx, selfcare.User{ID: id, PasswordHash: "h"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, d := range []selfcare.Device{
+		{Name: "SEPANN", Owner: "ann", Lines: []selfcare.Line{{Index: 1, Extension: "4021"},
+			{Index: 2, Extension: "4022"}}},
+		{Name: "SEPBEN", Owner: "ben", Lines: []selfcare.Line{{Index: 1, Extension: "4031"}}},
+		// A line shared by two phones of one owner is still one line.
+		{Name: "SEPANN2", Owner: "ann", Lines: []selfcare.Line{{Index: 1, Extension: "4021"}}},
+	} {
+		if err := s.PutDevice(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f := selfcare.CallForwarding{Extension: "4021"}
+	f.Rules[params.ForwardAllCalls] = selfcare.ForwardRule{Destination: "4031"}
+	f.Rules[params.ForwardBusyExternal] = selfcare.ForwardRule{Voicemail: true}
+	if _, err := s.UpdateLineForwarding(ctx, f, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name, user, ext string
+		wantErr         error
+	}{
+		{"own line with forwarding reads it", "ann", "4021", nil},
+		{"own line without forwarding reads version 0", "ann", "4022", nil},
+		{"another user's line is not found", "ann", "4031", selfcare.ErrNotFound},
+		{"a missing line is not found", "ann", "4099", selfcare.ErrNotFound},
+		{"a missing user owns nothing", "nobody", "4021", selfcare.ErrNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := s.OwnedLineForwarding(ctx, tt.user, tt.ext)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("error %v, want %v", err, tt.wantErr)
+			}
+			if tt.wantErr != nil {
+				return
+			}
+			want, err := s.LineForwarding(ctx, tt.ext)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("OwnedLineForwarding (-LineForwarding +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -47,26 +47,35 @@ type ruleView struct {
 // forwardingView is a line's forwarding in the API. The version is also
 // the ETag.
 type forwardingView struct {
-	Extension        string   `json:"extension"`
-	Version          int64    `json:"version"`
-	CallForwardAll   ruleView `json:"callForwardAll"`
-	BusyInternal     ruleView `json:"busyInternal"`
-	BusyExternal     ruleView `json:"busyExternal"`
-	NoAnswerInternal ruleView `json:"noAnswerInternal"`
-	NoAnswerExternal ruleView `json:"noAnswerExternal"`
+	Extension      string   `json:"extension"`
+	Version        int64    `json:"version"`
+	CallForwardAll ruleView `json:"callForwardAll"`
+	// The busy and no-answer rules are left out while Show Call
+	// Forwarding shows Call Forward All only: what a parameter hides is
+	// not shown, though it stays stored.
+	BusyInternal     *ruleView `json:"busyInternal,omitempty"`
+	BusyExternal     *ruleView `json:"busyExternal,omitempty"`
+	NoAnswerInternal *ruleView `json:"noAnswerInternal,omitempty"`
+	NoAnswerExternal *ruleView `json:"noAnswerExternal,omitempty"`
 }
 
-func toForwardingView(f selfcare.CallForwarding) forwardingView {
+// toForwardingView is f in the API; rules says whether the busy and
+// no-answer rules are shown.
+func toForwardingView(f selfcare.CallForwarding, rules bool) forwardingView {
 	rv := func(k params.ForwardKind) ruleView {
 		r := f.Rule(k)
 		return ruleView{Voicemail: r.Voicemail, Destination: r.Destination}
 	}
-	return forwardingView{Extension: f.Extension, Version: f.Version,
-		CallForwardAll:   rv(params.ForwardAllCalls),
-		BusyInternal:     rv(params.ForwardBusyInternal),
-		BusyExternal:     rv(params.ForwardBusyExternal),
-		NoAnswerInternal: rv(params.ForwardNoAnswerInternal),
-		NoAnswerExternal: rv(params.ForwardNoAnswerExternal)}
+	v := forwardingView{Extension: f.Extension, Version: f.Version,
+		CallForwardAll: rv(params.ForwardAllCalls)}
+	if rules {
+		ptr := func(k params.ForwardKind) *ruleView { r := rv(k); return &r }
+		v.BusyInternal = ptr(params.ForwardBusyInternal)
+		v.BusyExternal = ptr(params.ForwardBusyExternal)
+		v.NoAnswerInternal = ptr(params.ForwardNoAnswerInternal)
+		v.NoAnswerExternal = ptr(params.ForwardNoAnswerExternal)
+	}
+	return v
 }
 
 // etag is the strong entity tag of a version.
@@ -99,9 +108,12 @@ func ifMatchVersion(r *http.Request) (int64, error) {
 	return v, nil
 }
 
-func (h *Handler) writeForwarding(w http.ResponseWriter, f selfcare.CallForwarding) {
+func (h *Handler) writeForwarding(w http.ResponseWriter, r *http.Request,
+	f selfcare.CallForwarding) {
+	rules := h.svc.CheckFeature(r.Context(), principalFrom(r.Context()),
+		params.FeatureCallForwardRules) == nil
 	w.Header().Set("ETag", etag(f.Version))
-	writeJSON(w, http.StatusOK, toForwardingView(f))
+	writeJSON(w, http.StatusOK, toForwardingView(f, rules))
 }
 
 func (h *Handler) apiForwarding(w http.ResponseWriter, r *http.Request) error {
@@ -110,7 +122,7 @@ func (h *Handler) apiForwarding(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	h.writeForwarding(w, f)
+	h.writeForwarding(w, r, f)
 	return nil
 }
 
@@ -128,7 +140,7 @@ func (h *Handler) apiPatchForwarding(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	h.writeForwarding(w, f)
+	h.writeForwarding(w, r, f)
 	return nil
 }
 

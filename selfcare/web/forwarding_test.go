@@ -308,6 +308,14 @@ func TestForwardingGateOnPageAndAPI(t *testing.T) {
 	if res = ann.patch(fwdPath, `"0"`, `{"callForwardAll":{"voicemail":true}}`); res.StatusCode != 200 {
 		t.Errorf("CFA only, CFA: %d %s", res.StatusCode, res.Body)
 	}
+	// What the parameter hides is not shown by the API either.
+	for _, res := range []response{res, ann.get(fwdPath)} {
+		got := string(res.Body)
+		if res.StatusCode != 200 || !strings.Contains(got, `"callForwardAll"`) ||
+			strings.Contains(got, "busyInternal") || strings.Contains(got, "noAnswerExternal") {
+			t.Errorf("CFA only, the JSON shows hidden rules: %d %s", res.StatusCode, got)
+		}
+	}
 
 	s.setParam(params.KeyShowCallForwarding, params.HideAllSettings)
 	for _, res := range []response{ann.get(fwdPath),
