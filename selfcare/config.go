@@ -207,4 +207,22 @@ type Config struct {
 	// saved (default 10). NoLimit as HostAliveBurst switches it off.
 	HostAliveEvery time.Duration
 	HostAliveBurst int
+
+	// MaxContactsPerPhone bounds the phone contacts of one phone (default
+	// DefaultMaxContactsPerPhone, 200); see contacts.go.
+	MaxContactsPerPhone int
+
+	// RemoteDestinationLimit is how many remote destinations (additional
+	// phones) a user may have unless an administrator sets their own
+	// limit (default DefaultRemoteDestinationLimit, 4; at most
+	// MaxRemoteDestinationLimit). RemoteDestinationTimeZone is the IANA time zone of a new
+	// one's ring schedule (default DefaultRemoteDestinationTimeZone).
+	RemoteDestinationLimit    int
+	RemoteDestinationTimeZone string
+
+	// InstalledLocales are the locales users may choose for their display
+	// language and their phones', the site's default first; empty means
+	// DefaultInstalledLocales. A list that [CheckInstalledLocales] refuses
+	// is replaced by the defaults, with a warning in the log.
+	InstalledLocales []string
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
-	"sync"
 	"time"
 
 	"github.com/ucselfcare/portal/acl"
@@ -37,8 +36,17 @@ type Service struct {
 	hostAlive *hostAlive
 	// activation is device activation; nil when not configured.
 	activation *activation
-	// destinations compiles the destination policy once (forwarding.go).
+	// destinations returns the compiled destination policy in force
+	// (destpolicy.go).
 	destinations func() (*DestinationChecker, error)
+	// rdLimit and rdTimeZone are the remote destination defaults
+	// (remotedest.go).
+	rdLimit    int
+	rdTimeZone string
+	// contactLimit bounds the contacts of one phone (contacts.go).
+	contactLimit int
+	// locales are the installed locales, the default first (phonesettings.go).
+	locales []string
 }
 
 // New returns a service that keeps its data in store. Zero fields of cfg
@@ -105,7 +113,10 @@ func New(store Store, cfg Config) *Service {
 	})
 	s.params = newParamsState(store, cfg, s.resolver, s.log)
 	s.activation = s.newActivation(cfg.Onboarding)
-	s.destinations = sync.OnceValues(DefaultDestinationPolicy().Compile)
+	s.destinations = s.destinationSource()
+	s.rdLimit, s.rdTimeZone = remoteDestinationDefaults(cfg)
+	s.contactLimit = contactLimit(cfg)
+	s.locales = installedLocales(cfg.InstalledLocales, s.log)
 	return s
 }
 
@@ -155,7 +166,7 @@ func (s *Service) Phones(ctx context.Context, p *Principal) ([]Device, error) {
 	if err != nil {
 		return nil, fmt.Errorf("selfcare: phones: %w", err)
 	}
-	return ds, nil
+	return s.withUserDescriptions(ctx, p.User.ID, ds)
 }
 
 // ready refuses a request from nobody, or from a user who must first change

@@ -44,8 +44,11 @@ Commands:
   role list
   role show ROLE
   device ... | code ...  phones and their activation codes; "portal admin device help"
+  service ...           the phone services catalogue; "portal admin service help"
   param ... | profile ... | server ...  enterprise and service parameters, user
       profiles, the cluster's servers; "portal admin param help"
+  destpolicy show | set FILE.json | reset  where calls may go; "portal admin destpolicy help"
+  remote-destination limit USER [N|default]  a user's limit of additional phones
   audit [-n 50] [-user ID] [-action NAME]
 
 GROUP and ROLE are an ID or a name (as listed); the actor recorded in the
@@ -111,10 +114,16 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string,
 		}
 	}
 	switch cmd {
+	case "service":
+		return a.phoneServices(rest[1:], stderr)
 	case "device", "code":
 		return a.onboarding(cmd, rest[1:], stderr)
+	case "remote-destination":
+		return a.remoteDestinations(rest[1:], stderr)
 	case "param", "profile", "server":
 		return a.params(cmd, rest[1:], stderr)
+	case "destpolicy":
+		return a.destPolicy(rest[1:], stderr)
 	case "user list":
 		return a.userList()
 	case "user add":

@@ -91,6 +91,62 @@ func seedDemo(ctx context.Context, svc *selfcare.Service, users selfcare.UserSto
 	if err := demoActivation(ctx, svc); err != nil {
 		return "", fmt.Errorf("phone ready to activate: %w", err)
 	}
+	// One contact on Dana's desk phone; her home-office phone has none,
+	// since contacts belong to a phone.
+	if cs, ok := users.(selfcare.ContactStore); ok {
+		_, err := cs.CreateContact(ctx, "demo.user", selfcare.Contact{
+			ID: "de0000000000c001", Device: "SEP00A1B2C3D401", FirstName: "Sam",
+			LastName: "Support", Company: "IT Help Desk", Email: "help@example.com",
+			Methods: []selfcare.ContactMethod{{Type: selfcare.ContactWork, Number: "2100"},
+				{Type: selfcare.ContactMobile, Number: "+15555550123"}}},
+			selfcare.DefaultMaxContactsPerPhone)
+		if err != nil {
+			return "", fmt.Errorf("phone contact: %w", err)
+		}
+	}
+	if err := demoPhoneServices(ctx, svc); err != nil {
+		return "", fmt.Errorf("phone services: %w", err)
+	}
+	// Line settings of Dana's desk line 2001: the light without the screen
+	// prompt, and a label that shows once an administrator shows labels.
+	if ls, ok := users.(selfcare.LineSettingsStore); ok {
+		l := selfcare.DefaultLineSettings("SEP00A1B2C3D401", 1)
+		l.Owner, l.Extension, l.Label = "demo.user", "2001", "Reception"
+		l.MWIVisual = selfcare.MWILightOnly
+		if _, err := ls.UpdateLineSettings(ctx, l); err != nil {
+			return "", fmt.Errorf("line settings: %w", err)
+		}
+	}
+	// Dana named her home-office phone herself and reads it in French.
+	if ps, ok := users.(selfcare.PhoneSettingsStore); ok {
+		_, err := ps.UpdatePhoneSettings(ctx, selfcare.PhoneSettings{
+			Device: "SEP00A1B2C3D402", Owner: "demo.user", Description: "Kitchen table",
+			PhoneLocale: "fr_FR"})
+		if err != nil {
+			return "", fmt.Errorf("phone settings: %w", err)
+		}
+	}
+	// Dana's mobile rings with her lines on weekday office hours.
+	if rs, ok := users.(selfcare.RemoteDestinationStore); ok {
+		d := selfcare.DefaultRemoteDestination("demo.user", "America/New_York")
+		d.ID, d.Number, d.Description = "0123456789abcdef01234567", "+14085550123", "Mobile"
+		for day := 1; day <= 5; day++ {
+			d.Schedule = append(d.Schedule, selfcare.ScheduleRow{Day: day, Start: "08:00",
+				End: "18:00"})
+		}
+		if _, err := rs.CreateRemoteDestination(ctx, d,
+			selfcare.DefaultRemoteDestinationLimit); err != nil {
+			return "", fmt.Errorf("remote destination: %w", err)
+		}
+	}
+	// Dana's Conference Now is on, with an access code she gives attendees.
+	if cs, ok := users.(selfcare.ConferencingStore); ok {
+		_, err := cs.UpdateConferencing(ctx, selfcare.Conferencing{UserID: "demo.user",
+			Enabled: true, AccessCode: "739164"})
+		if err != nil {
+			return "", fmt.Errorf("conferencing: %w", err)
+		}
+	}
 
 	// Write then rename, so the file is either whole or absent.
 	path := filepath.Join(dir, demoCredentialsFile)

@@ -62,6 +62,25 @@ type Store struct {
 	speedDials map[string]selfcare.SpeedDials
 	// dnd is Do Not Disturb by user ID (dnd.go).
 	dnd map[string]selfcare.DoNotDisturb
+	// phoneSettings is what users set on phones, by phone name, and
+	// languages the display language versions by user (phonesettings.go).
+	phoneSettings map[string]selfcare.PhoneSettings
+	languages     map[string]languageMark
+	// conferencing is Conference Now by user ID (conferencing.go).
+	conferencing map[string]selfcare.Conferencing
+	// destPolicy is the administrator's destination policy (destpolicy.go).
+	destPolicy selfcare.ConfiguredDestinationPolicy
+	// lineSettings is line settings by phone and line index
+	// (linesettings.go).
+	lineSettings map[lineKey]selfcare.LineSettings
+	// remoteDest is remote destinations by user (remotedest.go).
+	remoteDest remoteDestData
+	// phoneServices is the catalogue by ID, and subscriptions the phones'
+	// subscriptions by phone name, then service ID (services.go).
+	phoneServices map[string]selfcare.PhoneService
+	subscriptions map[string]map[string]selfcare.ServiceSubscription
+	// contacts is phone contacts by phone name (contacts.go).
+	contacts map[string]contactBook
 
 	audit  []selfcare.AuditEvent // in append order, so IDs increase
 	lastID int64

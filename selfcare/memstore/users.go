@@ -161,6 +161,9 @@ func (s *Store) PutDevice(_ context.Context, d selfcare.Device) error {
 	}
 	if old, ok := s.devices[d.Name]; ok {
 		s.userDevices.remove(old.Owner, d.Name)
+		if old.Owner != d.Owner {
+			s.dropOwnerData(d.Name)
+		}
 	}
 	s.devices[d.Name] = d
 	s.userDevices.add(d.Owner, d.Name)
@@ -192,4 +195,15 @@ func (s *Store) UserDevices(_ context.Context, userID string) ([]selfcare.Device
 		out = append(out, d)
 	}
 	return out, nil
+}
+
+// dropOwnerData forgets what the owner of the phone named device set on
+// it, when the phone goes to someone else: the new owner starts from the
+// defaults. Line settings remember their owner and need nothing here.
+// The caller holds the write lock.
+func (s *Store) dropOwnerData(device string) {
+	delete(s.speedDials, device)
+	delete(s.phoneSettings, device)
+	delete(s.subscriptions, device)
+	delete(s.contacts, device)
 }

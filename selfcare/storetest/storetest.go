@@ -65,6 +65,14 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Forwarding", func(t *testing.T) { testForwarding(t, open) })
 	t.Run("SpeedDials", func(t *testing.T) { testSpeedDials(t, open) })
 	t.Run("DoNotDisturb", func(t *testing.T) { testDND(t, open) })
+	t.Run("PhoneSettings", func(t *testing.T) { testPhoneSettings(t, open) })
+	t.Run("Conferencing", func(t *testing.T) { testConferencing(t, open) })
+	t.Run("DestinationPolicy", func(t *testing.T) { testDestPolicy(t, open) })
+	t.Run("PhoneServices", func(t *testing.T) { testPhoneServices(t, open) })
+	t.Run("Contacts", func(t *testing.T) { testContacts(t, open) })
+	t.Run("RemoteDestinations", func(t *testing.T) { testRemoteDestinations(t, open) })
+	t.Run("LineSettings", func(t *testing.T) { testLineSettings(t, open) })
+	t.Run("OwnerChange", func(t *testing.T) { testOwnerChange(t, open) })
 }
 
 // base is the suite's clock: a fixed instant with microseconds, so that a
