@@ -22,6 +22,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	// The zone database in the binary: additional phones' ring schedules
+	// name IANA time zones, and a host may have no /usr/share/zoneinfo.
+	_ "time/tzdata"
 )
 
 // Defaults of the flags; each has an environment variable too.
