@@ -50,6 +50,8 @@ type Sealer struct {
 	aead        cipher.AEAD
 	verifierKey []byte
 	check       []byte
+	// secrets seals phone service secrets under a key of their own.
+	secrets *SecretSealer
 }
 
 // NewSealer returns a Sealer for a [KeySize]-byte activation key, or
@@ -82,7 +84,12 @@ func NewSealer(key []byte) (*Sealer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("onboarding: %w", err)
 	}
-	return &Sealer{aead: aead, verifierKey: ver, check: keyCheck(chk)}, nil
+	secrets, err := NewSecretSealer(key)
+	if err != nil {
+		return nil, err
+	}
+	return &Sealer{aead: aead, verifierKey: ver, check: keyCheck(chk), secrets: secrets},
+		nil
 }
 
 // sealAD is the associated data of a seal: the format version and the

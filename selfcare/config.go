@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ucselfcare/portal/acl"
+	"github.com/ucselfcare/portal/onboarding"
 )
 
 // NoLimit switches off a count limit of the [CredentialPolicy] or of
@@ -198,6 +199,12 @@ type Config struct {
 	// Onboarding configures device activation with activation codes;
 	// without a store and a sealer the service offers none.
 	Onboarding OnboardingConfig
+
+	// ServiceSecrets seals the secret parameters of phone services before
+	// they are stored; nil means the one of Onboarding.Sealer, from the
+	// same activation key. With neither, secret values are refused with
+	// ErrServiceSecretsOff (servicesecrets.go).
+	ServiceSecrets *onboarding.SecretSealer
 
 	// Prober answers [Service.HostAlive] and decides which hosts may be
 	// probed; nil switches the hostAlive route off (ErrForbidden).

@@ -22,7 +22,13 @@ type forwardSite struct {
 
 func newForwardSite(tb testing.TB) *forwardSite {
 	tb.Helper()
-	f := newFixture(tb, selfcare.Config{})
+	return newForwardSiteWith(tb, selfcare.Config{})
+}
+
+// newForwardSiteWith is newForwardSite with a service built from cfg.
+func newForwardSiteWith(tb testing.TB, cfg selfcare.Config) *forwardSite {
+	tb.Helper()
+	f := newFixture(tb, cfg)
 	users := []struct {
 		id   string
 		exts []string

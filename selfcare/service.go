@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ucselfcare/portal/acl"
+	"github.com/ucselfcare/portal/onboarding"
 )
 
 // Service is the Self Care portal's use cases: login, sessions, credential
@@ -47,6 +48,8 @@ type Service struct {
 	contactLimit int
 	// locales are the installed locales, the default first (phonesettings.go).
 	locales []string
+	// secrets seals phone service secrets; nil refuses them (servicesecrets.go).
+	secrets *onboarding.SecretSealer
 }
 
 // New returns a service that keeps its data in store. Zero fields of cfg
@@ -117,6 +120,7 @@ func New(store Store, cfg Config) *Service {
 	s.rdLimit, s.rdTimeZone = remoteDestinationDefaults(cfg)
 	s.contactLimit = contactLimit(cfg)
 	s.locales = installedLocales(cfg.InstalledLocales, s.log)
+	s.secrets = serviceSecrets(cfg)
 	return s
 }
 

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ucselfcare/portal/acl"
+	"github.com/ucselfcare/portal/onboarding"
 	"github.com/ucselfcare/portal/params"
 )
 
@@ -79,11 +80,9 @@ const (
 const secretMask = "****"
 
 // Secret values must reach the phone's service URL, so they cannot be
-// hashed as passwords are; the store keeps them as sent, and only the
-// service's own reads, never a user's or an administrator's view, return
-// them.
-// TODO(services): seal secret values at rest under a key kept outside the
-// database, as activation codes are.
+// hashed as passwords are; they are sealed under a key kept outside the
+// database instead (servicesecrets.go), and no view, a user's or an
+// administrator's, returns them.
 
 // PhoneServiceKind tells an internal service, which the cluster itself
 // serves, from an external URL; Phone Service Display decides which kinds
@@ -354,6 +353,9 @@ func (s *Service) AddPhoneService(ctx context.Context, c Caller, ps PhoneService
 		return err
 	}
 	if err := checkPhoneService(ps); err != nil {
+		return deny(err)
+	}
+	if err := s.secretsAccepted(ps); err != nil {
 		return deny(err)
 	}
 	if err := st.AddPhoneService(ctx, ps); err != nil {
@@ -773,8 +775,12 @@ func (s *Service) SubscribeService(ctx context.Context, p *Principal, device, id
 	if err != nil {
 		return SubscribedService{}, deny(err, err.Error())
 	}
+	sealed, err := s.sealSecrets(ps, device, nil, next)
+	if err != nil {
+		return SubscribedService{}, deny(err, err.Error())
+	}
 	saved, err := st.Subscribe(ctx, ServiceSubscription{Device: device, ServiceID: id,
-		Values: next})
+		Values: sealed})
 	switch {
 	case errors.Is(err, ErrExists):
 		return SubscribedService{}, deny(fmt.Errorf("selfcare: phone services: %w",
@@ -839,8 +845,12 @@ func (s *Service) UpdateSubscribedService(ctx context.Context, p *Principal, dev
 	if maps.Equal(next, cur.Values) {
 		return s.redact(ctx, p, ps, cur), nil
 	}
+	sealed, err := s.sealSecrets(ps, device, cur.Values, next)
+	if err != nil {
+		return SubscribedService{}, deny(err, err.Error())
+	}
 	saved, err := st.UpdateSubscription(ctx, ServiceSubscription{Device: device,
-		ServiceID: id, Values: next, Version: ifMatch})
+		ServiceID: id, Values: sealed, Version: ifMatch})
 	switch {
 	case errors.Is(err, ErrVersionConflict):
 		return SubscribedService{}, deny(fmt.Errorf("selfcare: phone services: %w", err),
@@ -921,15 +931,17 @@ func applyServicePatch(ps PhoneService, cur map[string]string, patch ServicePatc
 		if !ok {
 			val = prm.Default
 		}
-		if f, ok := patch[prm.Name]; ok {
-			switch {
-			case f.Null:
+		// A kept seal was checked before it was sealed, and would now
+		// fail the length rule.
+		sealed := ok && prm.Secret && onboarding.IsSealedSecret(val)
+		if f, ok := patch[prm.Name]; ok && (f.Present || f.Null) {
+			sealed = false
+			val = f.Value
+			if f.Null {
 				val = prm.Default
-			case f.Present:
-				val = f.Value
 			}
 		}
-		if msg := valueProblem(prm, val); msg != "" {
+		if msg := valueProblem(prm, val); msg != "" && !sealed {
 			v.add("parameters."+prm.Name, msg)
 		}
 		next[prm.Name] = val

@@ -25,10 +25,11 @@ func agentService() selfcare.PhoneService {
 }
 
 // newServiceSite is a forward site whose catalogue holds agentService and
-// an external service "weather" without parameters.
+// an external service "weather" without parameters; its secrets are sealed
+// with testSecrets.
 func newServiceSite(tb testing.TB) *forwardSite {
 	tb.Helper()
-	s := newForwardSite(tb)
+	s := newKeyedSite(tb)
 	for _, ps := range []selfcare.PhoneService{agentService(), {ID: "weather",
 		Name: "Weather", Kind: selfcare.PhoneServiceExternal,
 		URL: "http://weather.example.com/"}} {
@@ -83,7 +84,7 @@ func TestAddPhoneServiceChecksTheTemplate(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s := newForwardSite(t)
+			s := newKeyedSite(t)
 			ps := good
 			ps.Params = append([]selfcare.ServiceParam(nil), good.Params...)
 			c.change(&ps)
@@ -215,11 +216,16 @@ func TestUpdateSubscribedServicePatchesAndKeepsSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	secretOf := func() string {
+		t.Helper()
 		st, err := s.store.Subscription(s.ctx, "SEPALICE", "agent")
 		if err != nil {
 			t.Fatal(err)
 		}
-		return st.Values["password"]
+		vals, err := selfcare.OpenServiceSecrets(testSecrets(t), agentService(), st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return vals["password"]
 	}
 
 	// The team returns to its default; the secret, absent, stays.

@@ -23,7 +23,8 @@ const activationKeyFile = "activation.key"
 // alike.
 func activationKeyFlag(fs *flag.FlagSet, getenv func(string) string, path *string) {
 	fs.StringVar(path, "activation-key", getenv("SELFCARE_ACTIVATION_KEY"),
-		"file holding the activation key that seals activation codes (default DATA/"+
+		"file holding the activation key that seals activation codes and phone "+
+			"service secrets (default DATA/"+
 			activationKeyFile+", made by the server on first start; env "+
 			"SELFCARE_ACTIVATION_KEY)")
 }
