@@ -300,9 +300,7 @@ func (b *browser) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 }
 
 // open loads a page of the portal with a GET, as typing its address
-// does, and checks the status. It is how the test reloads a page after a
-// save: the pages answer a POST with the page itself, so the browser's
-// own reload would post the form again.
+// does, and checks the status.
 func (b *browser) open(path string) {
 	b.t.Helper()
 	resp, err := runStep(b, chromedp.NavigateResponse(b.base+path))
@@ -314,7 +312,8 @@ func (b *browser) open(path string) {
 	}
 }
 
-// submit clicks a form's button and waits for the page that answers.
+// submit clicks a form's button and waits for the page that answers: after
+// a save, the page that the redirect leads to.
 func (b *browser) submit(button ax, wantStatus int) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
@@ -492,7 +491,7 @@ func TestBrowserSettingsKept(t *testing.T) {
 	// Call Forward All of line 2001 to a national number.
 	const (
 		national = "914085550100"
-		destName = "Or to this number or directory URI"
+		destName = "Forward all calls: Number or directory URI"
 	)
 	b.open("/ucmuser/forwarding")
 	line1 := b.within(ax{role: "form", name: "Line 2001"}, "group", "Forward all calls")
@@ -501,6 +500,19 @@ func TestBrowserSettingsKept(t *testing.T) {
 	if text := b.pageText(); !strings.Contains(text,
 		"Call forwarding of line 2001 has been saved.") {
 		t.Fatalf("no confirmation after saving forwarding:\n%s", text)
+	}
+
+	// The save ended in a redirect, so the browser's own reload reads the
+	// page again rather than posting the form a second time, which would
+	// be refused as changed elsewhere.
+	reloadCtx, cancelReload := context.WithTimeout(b.ctx, stepTimeout)
+	reloaded, err := chromedp.RunResponse(reloadCtx, chromedp.Reload())
+	cancelReload()
+	if err != nil || reloaded.Status != http.StatusOK {
+		t.Fatalf("reload after the save: %v, %+v", err, reloaded)
+	}
+	if text := b.pageText(); strings.Contains(text, "changed elsewhere") {
+		t.Fatalf("reloading after a save reported a conflict:\n%s", text)
 	}
 
 	// A refused number on line 2002 is reported beside its field, tied
@@ -519,12 +531,21 @@ func TestBrowserSettingsKept(t *testing.T) {
 		t.Errorf("refused destination shown as %q, want what was typed", v)
 	}
 
+	// The focus starts on the error summary, whose link leads to the field.
+	focused, err := runStep(b, chromedp.Evaluate[string](`document.activeElement.id`))
+	if err != nil || focused != "error-summary" {
+		t.Errorf("after the refusal the focus is on %q (%v), want the error summary",
+			focused, err)
+	}
+	b.within(ax{role: "alert", name: ""}, "link",
+		"Forward all calls: International numbers are not allowed.")
+
 	// A speed dial on the phone's first empty row.
 	b.open("/ucmuser/speed-dials")
 	phone := ax{role: "form", name: s.device + " (Bea's desk phone)"}
-	b.typeInto(b.within(phone, "textbox", "Position, row 0"), "3")
-	b.typeInto(b.within(phone, "textbox", "Number or URI, row 0"), "2002")
-	b.typeInto(b.within(phone, "textbox", "Label, row 0"), "Team line")
+	b.typeInto(b.within(phone, "textbox", "Position, row 1"), "3")
+	b.typeInto(b.within(phone, "textbox", "Number or URI, row 1"), "2002")
+	b.typeInto(b.within(phone, "textbox", "Label, row 1"), "Team line")
 	b.submit(ax{role: "button", name: "Save speed dials of " + s.device}, http.StatusOK)
 	if text := b.pageText(); !strings.Contains(text, "have been saved") {
 		t.Fatalf("no confirmation after saving speed dials:\n%s", text)
@@ -532,11 +553,11 @@ func TestBrowserSettingsKept(t *testing.T) {
 
 	// Codes after a pause need a label: the refusal is read out with the
 	// label field, the one to fix, and nothing is stored.
-	b.typeInto(b.within(phone, "textbox", "Position, row 1"), "4")
-	b.typeInto(b.within(phone, "textbox", "Number or URI, row 1"), "95551234,1234")
+	b.typeInto(b.within(phone, "textbox", "Position, row 2"), "4")
+	b.typeInto(b.within(phone, "textbox", "Number or URI, row 2"), "95551234,1234")
 	b.submit(ax{role: "button", name: "Save speed dials of " + s.device},
 		http.StatusBadRequest)
-	if d := b.description(b.within(phone, "textbox", "Label, row 1")); !strings.Contains(d,
+	if d := b.description(b.within(phone, "textbox", "Label, row 2")); !strings.Contains(d,
 		"Enter a label") {
 		t.Errorf("label field's description = %q, want why it is needed", d)
 	}
@@ -565,7 +586,7 @@ func TestBrowserSettingsKept(t *testing.T) {
 	if v := b.value(b.within(line1, "textbox", destName)); v != national {
 		t.Errorf("after reload, Call Forward All of 2001 = %q, want %q", v, national)
 	}
-	if b.checked(b.within(line1, "checkbox", "To voicemail")) {
+	if b.checked(b.within(line1, "checkbox", "Forward all calls: To voicemail")) {
 		t.Error("after reload, Call Forward All of 2001 goes to voicemail")
 	}
 	line2 = b.within(ax{role: "form", name: "Line 2002"}, "group", "Forward all calls")
@@ -575,9 +596,9 @@ func TestBrowserSettingsKept(t *testing.T) {
 
 	b.open("/ucmuser/speed-dials")
 	got := []string{
-		b.value(b.within(phone, "textbox", "Position, row 0")),
-		b.value(b.within(phone, "textbox", "Number or URI, row 0")),
-		b.value(b.within(phone, "textbox", "Label, row 0")),
+		b.value(b.within(phone, "textbox", "Position, row 1")),
+		b.value(b.within(phone, "textbox", "Number or URI, row 1")),
+		b.value(b.within(phone, "textbox", "Label, row 1")),
 	}
 	if want := []string{"3", "2002", "Team line"}; !slices.Equal(got, want) {
 		t.Errorf("after reload, the first speed dial row = %q, want %q", got, want)

@@ -130,6 +130,9 @@ func (h *Handler) dndPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if savedMarker(r) == "dnd" {
+		d.Notice = "Do Not Disturb has been saved."
+	}
 	h.renderDND(w, r, http.StatusOK, d)
 	return nil
 }
@@ -156,23 +159,20 @@ func (h *Handler) dndSubmit(w http.ResponseWriter, r *http.Request) error {
 		Option: selfcare.Set(opt), Alert: selfcare.Set(alert)}
 	_, uerr := h.svc.UpdateDoNotDisturb(r.Context(), principalFrom(r.Context()), patch,
 		version, remoteAddr(r))
+	if uerr == nil {
+		return h.seeSaved(w, r, "dnd", nil, "dnd")
+	}
+	if !errors.Is(uerr, selfcare.ErrVersionConflict) {
+		return uerr
+	}
 	d, err := h.dndData(r)
 	if err != nil {
 		return err
 	}
-	status := http.StatusOK
-	switch {
-	case uerr == nil:
-		d.Notice = "Do Not Disturb has been saved."
-	case errors.Is(uerr, selfcare.ErrVersionConflict):
-		status = http.StatusConflict
-		d.Error = "Do Not Disturb was changed elsewhere after you opened this page, " +
-			"so your change was not saved. The setting now in force is shown; make " +
-			"your change again."
-	default:
-		return uerr
-	}
-	h.renderDND(w, r, status, d)
+	d.Error = "Do Not Disturb was changed elsewhere after you opened this page, " +
+		"so your change was not saved. The setting now in force is shown; make " +
+		"your change again."
+	h.renderDND(w, r, http.StatusConflict, d)
 	return nil
 }
 

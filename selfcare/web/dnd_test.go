@@ -84,7 +84,7 @@ func TestDNDPageAndGate(t *testing.T) {
 		return ann.do("POST", "/ucmuser/dnd", "application/x-www-form-urlencoded",
 			form.Encode())
 	}
-	res := post()
+	res := ann.followSaved(post())
 	if res.StatusCode != 200 || !strings.Contains(string(res.Body), "has been saved") ||
 		!strings.Contains(string(res.Body), `value="flashOnly" selected`) {
 		t.Fatalf("save: %d %s", res.StatusCode, res.Body)

@@ -94,6 +94,13 @@ var statusTable = []struct {
 	{selfcare.ErrVersionConflict, http.StatusConflict, "version_conflict",
 		"Someone else changed this since you read it; nothing was changed. " +
 			"Read it again and repeat your change."},
+	// Remote destinations (remotedest.go): the user's limit.
+	{selfcare.ErrRemoteDestinationLimit, http.StatusConflict, "limit_reached",
+		"You have as many additional phones as you may have; delete one first, " +
+			"or ask your administrator for a higher limit."},
+	// Phone contacts (contacts.go): the per-phone limit.
+	{selfcare.ErrContactLimit, http.StatusConflict, "limit_reached",
+		"This phone already has the most contacts it may keep; delete one first."},
 	{errNoIfMatch, http.StatusPreconditionRequired, "precondition_required",
 		"Send the ETag of the version you read in If-Match."},
 	{errMergePatchType, http.StatusUnsupportedMediaType, "unsupported_media_type",
@@ -101,6 +108,11 @@ var statusTable = []struct {
 	{params.ErrConflict, http.StatusConflict, "conflict",
 		"The parameters or servers kept changing while this change was made. " +
 			"Reload them and try again."},
+	// A store that keeps no such setting (selfcare.ErrDNDOff and the other
+	// "keeps no" errors wrap errors.ErrUnsupported): the server cannot do
+	// it, whoever asks, so it is neither the client's fault nor a failure.
+	{errors.ErrUnsupported, http.StatusNotImplemented, "not_implemented",
+		"This portal is not set up to keep this setting. Ask your administrator."},
 }
 
 // toAPIError looks err up in the table. An unknown error is an internal one,

@@ -277,6 +277,15 @@ func (h *Handler) forwardingPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// The saved marker is the extension of the line saved.
+	if ext := savedMarker(r); ext != "" {
+		for i, l := range d.Lines {
+			if l.Extension == ext {
+				d.Lines[i].Notice = "Saved."
+				d.Notice = "Call forwarding of line " + ext + " has been saved."
+			}
+		}
+	}
 	h.renderForwarding(w, r, http.StatusOK, d)
 	return nil
 }
@@ -322,10 +331,13 @@ func (h *Handler) forwardingSubmit(w http.ResponseWriter, r *http.Request) error
 			Destination: selfcare.Set(r.PostForm.Get(name + ".destination")),
 		})
 	}
-	_, uerr := h.svc.UpdateCallForwarding(ctx, p, ext, patch, version, remoteAddr(r))
+	saved, uerr := h.svc.UpdateCallForwarding(ctx, p, ext, patch, version, remoteAddr(r))
+	if uerr == nil {
+		return h.seeSaved(w, r, "forwarding", nil, saved.Extension)
+	}
 
-	// The page is shown again either way, from the store, with the
-	// outcome beside the line.
+	// A refusal shows the page again, from the store, with the outcome
+	// beside the line.
 	d, err := h.forwardingLines(r)
 	if err != nil {
 		return err
@@ -336,17 +348,15 @@ func (h *Handler) forwardingSubmit(w http.ResponseWriter, r *http.Request) error
 			i = j
 		}
 	}
-	status := http.StatusOK
+	var status int
 	switch {
-	case uerr == nil && i >= 0:
-		d.Lines[i].Notice = "Saved."
-		d.Notice = "Call forwarding of line " + ext + " has been saved."
 	case errors.Is(uerr, selfcare.ErrVersionConflict) && i >= 0:
 		status = http.StatusConflict
 		d.Lines[i].Error = "This line's forwarding was changed elsewhere after you " +
 			"opened this page, so your change was not saved. The settings now in " +
 			"force are shown; make your change again."
 		d.Error = d.Lines[i].Error
+		d.Summary = []problem{{Target: "line-" + ext, Message: "Line " + ext}}
 	case errors.Is(uerr, selfcare.ErrInvalid) && i >= 0:
 		ae, _ := toAPIError(uerr)
 		status = ae.status
@@ -360,6 +370,11 @@ func (h *Handler) forwardingSubmit(w http.ResponseWriter, r *http.Request) error
 			rule.Destination = r.PostForm.Get(rule.Name + ".destination")
 			rule.Error = msgs[rule.Name]
 			d.Lines[i].Rules[j] = rule
+			if rule.Error != "" {
+				d.Summary = append(d.Summary, problem{
+					Target:  "fw-" + ext + "-" + rule.Name + "-dest",
+					Message: rule.Title + ": " + rule.Error})
+			}
 		}
 		d.Lines[i].Error = "Not saved: a destination was refused."
 		d.Error = "Call forwarding of line " + ext + " was not saved. See the " +

@@ -247,8 +247,8 @@ func TestForwardingPage(t *testing.T) {
 	form := url.Values{"extension": {"4021"}, "version": {"0"},
 		"callForwardAll.destination": {"914085550100"},
 		"busyInternal.voicemail":     {"on"}}
-	res := ann.do("POST", "/ucmuser/forwarding", "application/x-www-form-urlencoded",
-		form.Encode())
+	res := ann.followSaved(ann.do("POST", "/ucmuser/forwarding",
+		"application/x-www-form-urlencoded", form.Encode()))
 	if res.StatusCode != 200 || !strings.Contains(string(res.Body), "has been saved") ||
 		!strings.Contains(string(res.Body), `value="914085550100"`) {
 		t.Fatalf("save: %d %s", res.StatusCode, res.Body)

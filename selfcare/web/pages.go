@@ -30,6 +30,9 @@ type pageData struct {
 	// Params holds the navigation that the parameters allow and the
 	// Extension Mobility page (params.go).
 	Params paramsPage
+	// Summary lists what a refused form got wrong, at the top of the
+	// page, each line linked to its field (pageflow.go).
+	Summary []problem
 }
 
 // render executes a template into a buffer first, so a template error
@@ -160,8 +163,12 @@ func (h *Handler) passwordPage(w http.ResponseWriter, r *http.Request) error {
 	if err := h.gatePage(r, params.FeatureChangePassword); err != nil {
 		return err
 	}
-	h.render(w, r, http.StatusOK, "password.html", pageData{Title: "Change password",
-		Nav: "password", Required: p.MustChangePassword()})
+	d := pageData{Title: "Change password", Nav: "password",
+		Required: p.MustChangePassword()}
+	if savedMarker(r) == "password" {
+		d.Notice = "Your password has been changed."
+	}
+	h.render(w, r, http.StatusOK, "password.html", d)
 	return nil
 }
 
@@ -180,14 +187,21 @@ func (h *Handler) passwordSubmit(w http.ResponseWriter, r *http.Request) error {
 		err = h.svc.ChangePassword(r.Context(), p, r.PostForm.Get("currentPassword"), next,
 			remoteAddr(r))
 	}
-	return h.formResult(w, r, "password.html", d, err, "Your password has been changed.")
+	return h.formResult(w, r, "password.html", d, err, "password",
+		formField{"currentPassword", "currentPassword", "Current password"},
+		formField{"newPassword", "newPassword", "New password"},
+		formField{"confirmPassword", "confirmPassword", "Confirm new password"})
 }
 
 func (h *Handler) pinPage(w http.ResponseWriter, r *http.Request) error {
 	if err := h.gatePage(r, params.FeatureChangePIN); err != nil {
 		return err
 	}
-	h.render(w, r, http.StatusOK, "pin.html", pageData{Title: "Change PIN", Nav: "pin"})
+	d := pageData{Title: "Change PIN", Nav: "pin"}
+	if savedMarker(r) == "pin" {
+		d.Notice = "Your PIN has been changed."
+	}
+	h.render(w, r, http.StatusOK, "pin.html", d)
 	return nil
 }
 
@@ -206,18 +220,21 @@ func (h *Handler) pinSubmit(w http.ResponseWriter, r *http.Request) error {
 		err = h.svc.ChangePIN(r.Context(), p, r.PostForm.Get("currentPassword"), next,
 			remoteAddr(r))
 	}
-	return h.formResult(w, r, "pin.html", d, err, "Your PIN has been changed.")
+	return h.formResult(w, r, "pin.html", d, err, "pin",
+		formField{"currentPassword", "currentPassword", "Current password"},
+		formField{"newPin", "newPin", "New phone PIN"},
+		formField{"confirmPin", "confirmPin", "Confirm new PIN"})
 }
 
-// formResult re-renders a settings form: with the notice on success, with
-// the message and per-field errors when the service refused the input.
-// Errors outside the table go up to the adapter.
+// formResult ends a settings form of one page: on success with a redirect
+// to the page (its path is d.Nav) with the saved marker, and when the
+// service refused the input with the form again, the message, the
+// per-field errors and their summary in the order of fields. Errors
+// outside the table go up to the adapter.
 func (h *Handler) formResult(w http.ResponseWriter, r *http.Request, tmpl string,
-	d pageData, err error, notice string) error {
+	d pageData, err error, saved string, fields ...formField) error {
 	if err == nil {
-		d.Notice, d.Required = notice, false
-		h.render(w, r, http.StatusOK, tmpl, d)
-		return nil
+		return h.seeSaved(w, r, d.Nav, nil, saved)
 	}
 	ae, known := toAPIError(err)
 	if !known || ae.status == http.StatusUnauthorized || errors.Is(err, params.ErrFeatureHidden) {
@@ -234,6 +251,11 @@ func (h *Handler) formResult(w http.ResponseWriter, r *http.Request, tmpl string
 		}
 		d.Fields[f.Field] = f.Message
 	}
+	if errors.Is(err, selfcare.ErrWrongPassword) {
+		// The one field to correct is the current password.
+		d.Fields["currentPassword"] = ae.Message
+	}
+	d.Summary = summarize(d.Fields, fields...)
 	h.render(w, r, ae.status, tmpl, d)
 	return nil
 }

@@ -72,7 +72,17 @@ type paramsPage struct {
 	ShowSpeedDials bool
 	// ShowDND offers the Do Not Disturb page (dnd.go).
 	ShowDND bool
-	EM      *emView
+	// ShowConferencing offers the Conferencing page (conferencing.go).
+	ShowConferencing bool
+	// ShowPhoneServices offers the phone services page (services.go).
+	ShowPhoneServices bool
+	// ShowLineSettings offers the line settings page (linesettings.go).
+	ShowLineSettings bool
+	// ShowAdditionalPhones offers the additional phones page (remotedest.go).
+	ShowAdditionalPhones bool
+	// ShowContacts offers the phone contacts page (contacts.go).
+	ShowContacts bool
+	EM           *emView
 }
 
 // fillParams sets the navigation of a signed-in user's page from the
@@ -90,6 +100,12 @@ func (h *Handler) fillParams(r *http.Request, d *pageData) {
 		params.FeatureCallForwardAll) == nil
 	d.Params.ShowSpeedDials = h.svc.CheckFeature(ctx, p, params.FeatureSpeedDials) == nil
 	d.Params.ShowDND = h.svc.CheckFeature(ctx, p, params.FeatureDoNotDisturb) == nil
+	d.Params.ShowConferencing = h.svc.CheckFeature(ctx, p, params.FeatureConferencing) == nil
+	d.Params.ShowPhoneServices = h.svc.CheckFeature(ctx, p, params.FeaturePhoneServices) == nil
+	d.Params.ShowLineSettings = len(h.svc.VisibleLineSections(ctx, p)) > 0
+	d.Params.ShowAdditionalPhones = h.svc.CheckFeature(ctx, p,
+		params.FeatureAdditionalPhones) == nil
+	d.Params.ShowContacts = h.svc.CheckFeature(ctx, p, params.FeaturePhoneContacts) == nil
 }
 
 // gatePage refuses a page whose feature the parameters hide: the 403
@@ -209,9 +225,10 @@ type emView struct {
 	Effective emLimits `json:"effective"`
 	System    emLimits `json:"systemDefault"`
 
-	// The form's state, for the page only.
+	// The form's state, for the page only: text, so that a refused form
+	// shows what was typed.
 	Mode           string `json:"-"`
-	Hours, Minutes int    `json:"-"`
+	Hours, Minutes string `json:"-"`
 }
 
 type emLimits struct {
@@ -223,11 +240,11 @@ func toEMView(em selfcare.EMLogin) *emView {
 	v := &emView{Allowed: em.Allowed, Profile: em.Profile, Choice: em.Choice.String(),
 		Effective: emLimits{em.Intra.String(), em.Inter.String()},
 		System:    emLimits{em.SystemIntra.String(), em.SystemInter.String()},
-		Mode:      em.Choice.String()}
+		Mode:      em.Choice.String(), Hours: "0", Minutes: "0"}
 	if em.Choice.Mode == params.EMCustom {
 		v.Mode = "custom"
-		v.Hours = int(em.Choice.Max / time.Hour)
-		v.Minutes = int(em.Choice.Max % time.Hour / time.Minute)
+		v.Hours = strconv.Itoa(int(em.Choice.Max / time.Hour))
+		v.Minutes = strconv.Itoa(int(em.Choice.Max % time.Hour / time.Minute))
 	}
 	return v
 }
@@ -281,6 +298,9 @@ func (h *Handler) emPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	d := pageData{Title: "Extension Mobility", Nav: "extension-mobility"}
 	d.Params.EM = toEMView(em)
+	if savedMarker(r) == "em" {
+		d.Notice = "Your maximum login time has been saved."
+	}
 	h.render(w, r, http.StatusOK, "em.html", d)
 	return nil
 }
@@ -302,14 +322,28 @@ func (h *Handler) emSubmit(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if d.Params.EM == nil {
-		// Show the form as it was stored, with the error beside it.
+		// The limits as stored, and the form as it was filled in, with the
+		// error beside it.
 		em, lerr := h.svc.EMLoginTime(r.Context(), p)
 		if lerr != nil {
 			return lerr
 		}
 		d.Params.EM = toEMView(em)
+		switch c := r.PostForm.Get("choice"); c {
+		case params.EMChoiceDefault, params.EMChoiceNoMaximum, "custom":
+			d.Params.EM.Mode = c
+		}
+		d.Params.EM.Hours = r.PostForm.Get("hours")
+		d.Params.EM.Minutes = r.PostForm.Get("minutes")
 	}
-	return h.formResult(w, r, "em.html", d, err, "Your maximum login time has been saved.")
+	// The summary links to the hours when a time was typed, else to the
+	// first choice; the template marks every part of the choice invalid.
+	target := "em-default"
+	if r.PostForm.Get("choice") == "custom" {
+		target = "em-hours"
+	}
+	return h.formResult(w, r, "em.html", d, err, "em",
+		formField{params.EMChoiceField, target, "Maximum login time"})
 }
 
 // formEMChoice reads the page's radio buttons and the hours and minutes

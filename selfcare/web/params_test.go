@@ -212,7 +212,8 @@ func TestExtensionMobilityPageAndAPI(t *testing.T) {
 		t.Fatalf("page with the option: %d %s", rec.Code, body)
 	}
 	form := url.Values{"choice": {"custom"}, "hours": {"10"}, "minutes": {"30"}}
-	rec = call(t, p.h, "POST", "/ucmuser/extension-mobility", form.Encode(), p.user())
+	rec = followSavedRec(t, p.h, call(t, p.h, "POST", "/ucmuser/extension-mobility",
+		form.Encode(), p.user()), p.user())
 	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "<td>10:30</td>") {
 		t.Errorf("custom time by form: %d %s", rec.Code, rec.Body)
 	}

@@ -111,16 +111,34 @@ type speedDialPhone struct {
 }
 
 // speedDialRow is one row of a form; Position is text so that what was
-// typed is shown back as typed.
+// typed is shown back as typed. N counts the rows from 1, for labels.
 type speedDialRow struct {
+	N                            int
 	Position, Destination, Label string
 	Error                        string
+}
+
+// numberRows counts rows from 1, as people do.
+func numberRows(rows []speedDialRow) []speedDialRow {
+	for i := range rows {
+		rows[i].N = i + 1
+	}
+	return rows
 }
 
 func (h *Handler) speedDialsPage(w http.ResponseWriter, r *http.Request) error {
 	d, err := h.speedDialPhones(r)
 	if err != nil {
 		return err
+	}
+	// The saved marker is the name of the phone saved.
+	if dev := savedMarker(r); dev != "" {
+		for i, ph := range d.Phones {
+			if ph.Device == dev {
+				d.Phones[i].Notice = "Saved."
+				d.Notice = "The speed dials of " + dev + " have been saved."
+			}
+		}
 	}
 	h.renderSpeedDials(w, r, http.StatusOK, d)
 	return nil
@@ -152,7 +170,7 @@ func (h *Handler) speedDialPhones(r *http.Request) (speedDialsPage, error) {
 			sp.Rows = append(sp.Rows, speedDialRow{Position: strconv.Itoa(e.Position),
 				Destination: e.Destination, Label: e.Label})
 		}
-		sp.Rows = append(sp.Rows, make([]speedDialRow, speedDialBlankRows)...)
+		sp.Rows = numberRows(append(sp.Rows, make([]speedDialRow, speedDialBlankRows)...))
 		d.Phones = append(d.Phones, sp)
 	}
 	return d, nil
@@ -194,8 +212,11 @@ func (h *Handler) speedDialsSubmit(w http.ResponseWriter, r *http.Request) error
 			Destination: row.Destination, Label: row.Label})
 		rowOf = append(rowOf, len(typed)-1)
 	}
-	_, uerr := h.svc.UpdateSpeedDials(ctx, principalFrom(ctx), device, entries, version,
+	saved, uerr := h.svc.UpdateSpeedDials(ctx, principalFrom(ctx), device, entries, version,
 		remoteAddr(r))
+	if uerr == nil {
+		return h.seeSaved(w, r, "speed-dials", nil, saved.Device)
+	}
 
 	d, err := h.speedDialPhones(r)
 	if err != nil {
@@ -207,17 +228,15 @@ func (h *Handler) speedDialsSubmit(w http.ResponseWriter, r *http.Request) error
 			i = j
 		}
 	}
-	status := http.StatusOK
+	var status int
 	switch {
-	case uerr == nil && i >= 0:
-		d.Phones[i].Notice = "Saved."
-		d.Notice = "The speed dials of " + device + " have been saved."
 	case errors.Is(uerr, selfcare.ErrVersionConflict) && i >= 0:
 		status = http.StatusConflict
 		d.Phones[i].Error = "This phone's speed dials were changed elsewhere after " +
 			"you opened this page, so your change was not saved. The list now in " +
 			"force is shown; make your change again."
 		d.Error = d.Phones[i].Error
+		d.Summary = []problem{{Target: "sd-" + device, Message: "Speed dials of " + device}}
 	case (errors.Is(uerr, selfcare.ErrInvalid) || errors.Is(uerr,
 		selfcare.ErrPositionTaken)) && i >= 0:
 		ae, _ := toAPIError(uerr)
@@ -231,8 +250,11 @@ func (h *Handler) speedDialsSubmit(w http.ResponseWriter, r *http.Request) error
 			}
 			row := &typed[rowOf[n]]
 			row.Error = strings.TrimSpace(row.Error + " " + f.Message)
+			d.Summary = append(d.Summary, problem{
+				Target:  fmt.Sprintf("sd-%s-%d-%s", device, rowOf[n]+1, field),
+				Message: fmt.Sprintf("Row %d: %s", rowOf[n]+1, f.Message)})
 		}
-		d.Phones[i].Rows = typed
+		d.Phones[i].Rows = numberRows(typed)
 		d.Phones[i].Error = "Not saved."
 		if errors.Is(uerr, selfcare.ErrPositionTaken) {
 			d.Phones[i].Error = "Not saved: two speed dials have the same position."

@@ -190,7 +190,7 @@ func TestSpeedDialsPage(t *testing.T) {
 		"position":    {"1", "", "4"},
 		"destination": {"95551234,1234", "", "4031"},
 		"label":       {"Bank", "", ""}}
-	res := post(form)
+	res := ann.followSaved(post(form))
 	if res.StatusCode != 200 || !strings.Contains(string(res.Body), "have been saved") ||
 		!strings.Contains(string(res.Body), `value="95551234,1234"`) {
 		t.Fatalf("save: %d %s", res.StatusCode, res.Body)
@@ -206,7 +206,8 @@ func TestSpeedDialsPage(t *testing.T) {
 	form.Set("version", "1")
 	form["label"] = []string{"", "", ""}
 	res = post(form)
-	if res.StatusCode != 400 || !strings.Contains(string(res.Body), "Enter a label") {
+	if res.StatusCode != 400 || !strings.Contains(string(res.Body), "Enter a label") ||
+		!strings.Contains(string(res.Body), `<a href="#sd-SEPANN-1-label">Row 1: `) {
 		t.Errorf("refused form: %d %s", res.StatusCode, res.Body)
 	}
 	if got := ann.get(sdPath); got.Header.Get("ETag") != `"1"` {

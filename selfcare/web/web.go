@@ -148,6 +148,14 @@ func (h *Handler) routes() {
 	h.routesForwarding()
 	h.routesSpeedDials()
 	h.routesDND()
+	h.routesConferencing()
+	h.routesDestPolicy()
+	h.routesPhoneServices()
+	h.routesRemoteDestinations()
+	h.routesOpenAPI()
+	h.routesLineSettings()
+	h.routesPhoneSettings()
+	h.routesContacts()
 }
 
 // noListing serves files but not the listing of a folder.
