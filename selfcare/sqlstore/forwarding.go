@@ -65,6 +65,24 @@ func (s *Store) LineForwarding(ctx context.Context, ext string) (selfcare.CallFo
 // statement, so one read transaction.
 func (s *Store) OwnedLineForwarding(ctx context.Context, userID, ext string) (
 	selfcare.CallForwarding, error) {
+	if s.cache == nil {
+		return s.ownedLineForwarding(ctx, userID, ext)
+	}
+	k := ownedKey{userID, ext}
+	f, at, ok := s.cache.forwarding(k)
+	if ok {
+		return f, nil
+	}
+	f, err := s.ownedLineForwarding(ctx, userID, ext)
+	if err == nil {
+		s.cache.putForwarding(k, f, at)
+	}
+	return f, err
+}
+
+// ownedLineForwarding is OwnedLineForwarding from the database.
+func (s *Store) ownedLineForwarding(ctx context.Context, userID, ext string) (
+	selfcare.CallForwarding, error) {
 	f := selfcare.CallForwarding{Extension: ext}
 	err := scanForwarding(s.reads.ownedForwarding.QueryRowContext(ctx, userID, ext, ext), &f)
 	switch {

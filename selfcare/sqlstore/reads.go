@@ -100,6 +100,23 @@ func (s *Store) closeReads() error {
 // one read transaction, where Session, User and Generation take three.
 func (s *Store) SessionUser(ctx context.Context, tokenHash []byte) (selfcare.SessionRead,
 	error) {
+	if s.cache == nil {
+		return s.sessionUser(ctx, tokenHash)
+	}
+	rd, at, ok := s.cache.session(tokenHash)
+	if ok {
+		return rd, nil
+	}
+	rd, err := s.sessionUser(ctx, tokenHash)
+	if err == nil {
+		s.cache.putSession(tokenHash, rd, at)
+	}
+	return rd, err
+}
+
+// sessionUser is SessionUser from the database.
+func (s *Store) sessionUser(ctx context.Context, tokenHash []byte) (selfcare.SessionRead,
+	error) {
 	var (
 		rd                     selfcare.SessionRead
 		u                      = &rd.User

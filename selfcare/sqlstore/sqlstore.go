@@ -86,6 +86,9 @@ type Store struct {
 	// reads are the statements every authenticated request runs,
 	// prepared on r (see prepareReads).
 	reads readStmts
+	// cache keeps the answers of the hottest reads until the next commit
+	// (readcache.go); nil where the commit counter cannot be read.
+	cache *readCache
 }
 
 var (
@@ -162,8 +165,14 @@ func Open(ctx context.Context, path string, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("sqlstore: open %q: %w", path, err)
 	}
 
+	if cc, err := openCommitCounter(ctx, path, busy, w); err != nil {
+		log.Info("sqlstore: reads are not cached", "path", path, "why", err.Error())
+	} else {
+		s.cache = newReadCache(cc)
+	}
+
 	log.Info("sqlstore: database open", "path", path, "schema", version,
-		"migrations_applied", applied)
+		"migrations_applied", applied, "read_cache", s.cache != nil)
 	return s, nil
 }
 
@@ -186,8 +195,11 @@ func dsn(path string, busy time.Duration, writer bool) string {
 // Close closes the database. Statements still running fail.
 func (s *Store) Close() error {
 	var errR error
+	if s.cache != nil {
+		errR = s.cache.commits.close()
+	}
 	if s.r != nil {
-		errR = errors.Join(s.closeReads(), s.r.Close())
+		errR = errors.Join(errR, s.closeReads(), s.r.Close())
 	}
 	return errors.Join(errR, s.w.Close())
 }
