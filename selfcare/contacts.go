@@ -9,7 +9,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/ucselfcare/portal/params"
@@ -383,7 +382,7 @@ func (s *Service) CreateContact(ctx context.Context, p *Principal, device string
 	c.Device, c.Version = device, 0
 	c.Methods = slices.Clone(c.Methods)
 	if err := checkContact(c); err != nil {
-		return Contact{}, deny(err, err.Error())
+		return Contact{}, deny(err, auditReason(err))
 	}
 	if c.ID, err = NewContactID(s.rand); err != nil {
 		return Contact{}, err
@@ -431,7 +430,7 @@ func (s *Service) UpdateContact(ctx context.Context, p *Principal, device, id st
 	}
 	next := patch.Apply(cur)
 	if err := checkContact(next); err != nil {
-		return Contact{}, deny(err, err.Error())
+		return Contact{}, deny(err, auditReason(err))
 	}
 	if cur.Version != ifMatch {
 		return Contact{}, deny(fmt.Errorf("selfcare: contacts: %w", ErrVersionConflict),
@@ -444,7 +443,7 @@ func (s *Service) UpdateContact(ctx context.Context, p *Principal, device, id st
 	switch {
 	case errors.Is(err, ErrVersionConflict):
 		return Contact{}, deny(fmt.Errorf("selfcare: contacts: %w", err),
-			fmt.Sprintf("%s -> %s: %v", cur, next, err))
+			fmt.Sprintf("%s -> %s: %s", cur, next, auditReason(err)))
 	case errors.Is(err, ErrNotFound):
 		return Contact{}, deny(fmt.Errorf("selfcare: contacts: %w", err),
 			"contact not found")
@@ -482,7 +481,7 @@ func (s *Service) DeleteContact(ctx context.Context, p *Principal, device, id st
 	err = cs.DeleteContact(ctx, p.User.ID, device, id, ifMatch)
 	switch {
 	case errors.Is(err, ErrVersionConflict):
-		return deny(fmt.Errorf("selfcare: contacts: %w", err), err.Error())
+		return deny(fmt.Errorf("selfcare: contacts: %w", err), auditReason(err))
 	case errors.Is(err, ErrNotFound):
 		return deny(fmt.Errorf("selfcare: contacts: %w", err), "contact not found")
 	case err != nil:
@@ -520,7 +519,7 @@ func checkContact(c Contact) error {
 		if msg := contactTextProblem(n.what, n.val, MaxContactName); msg != "" {
 			v.add(n.field, msg)
 		}
-		blank = blank && strings.TrimSpace(n.val) == ""
+		blank = blank && blankText(n.val)
 	}
 	if blank {
 		v.add("firstName", "Enter a first name, a last name, a nickname or a company.")
@@ -551,17 +550,16 @@ func checkContact(c Contact) error {
 
 // contactTextProblem returns why a name is refused, or "".
 func contactTextProblem(what, val string, limit int) string {
-	hidden := func(r rune) bool {
-		return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Co,
-			unicode.Zl, unicode.Zp)
-	}
 	switch {
 	case !utf8.ValidString(val):
 		return "The " + what + " is not valid text."
 	case utf8.RuneCountInString(val) > limit:
 		return fmt.Sprintf("Use at most %d characters for the %s.", limit, what)
-	case strings.ContainsFunc(val, hidden):
+	case strings.ContainsFunc(val, invisibleRune):
 		return "The " + what + " holds a control or invisible character."
+	case !blankText(val) && edgeBlank(val):
+		// Blank text is the missing name's concern, said once.
+		return "Remove the spaces at the start or end of the " + what + "."
 	}
 	return ""
 }

@@ -384,7 +384,12 @@ func (s *Service) pinRules(field string, u User, pin string,
 	v := &ValidationError{}
 	pol := s.credPolicy()
 	notDigit := func(r rune) bool { return r < '0' || r > '9' }
-	if pin == "" || strings.ContainsFunc(pin, notDigit) {
+	if pin == "" {
+		// Digits are not what is wrong with an empty field.
+		v.add(field, "Enter a new PIN; it is required.")
+		return v
+	}
+	if strings.ContainsFunc(pin, notDigit) {
 		v.add(field, "The PIN must contain digits (0-9) only.")
 		return v
 	}

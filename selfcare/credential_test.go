@@ -303,7 +303,8 @@ func TestChangePINPolicy(t *testing.T) {
 		{name: "a space is refused", pin: "1357 468", want: []string{msgPINDigits}},
 		{name: "non-ASCII digits are refused", pin: "１３５７２４６８",
 			want: []string{msgPINDigits}},
-		{name: "empty is refused", pin: "", want: []string{msgPINDigits}},
+		{name: "empty is refused as required", pin: "",
+			want: []string{"Enter a new PIN; it is required."}},
 		{name: "same as the current PIN is refused", pin: testPIN,
 			want: []string{msgPINCurrent}},
 

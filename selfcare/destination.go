@@ -31,6 +31,11 @@ import (
 // BUG(destination): [NewDestinationPolicy] knows premium-rate ranges for
 // country codes 1 and 44 only; other sites must add theirs.
 
+// BUG(destination): For country code 1 the national class takes every
+// area code, also those of the Caribbean countries in the North American
+// plan (876 for Jamaica, for one), which carriers bill as international;
+// a site that must refuse them adds their area codes to a refused class.
+
 // DestinationKind says which setting a destination is for; the grammar
 // differs a little per kind, and a class may apply to some kinds only.
 type DestinationKind uint8
@@ -120,6 +125,7 @@ const (
 	DestErrKind       = "kind"        // the caller passed no valid kind
 	DestErrClass      = "class"       // refused by the destination class in Class
 	DestErrSelf       = "self"        // a line forwarded to itself
+	DestErrInternal   = "internal"    // a directory line as an additional phone
 	DestErrLoop       = "loop"        // a forwarding loop, listed in Path
 	DestErrHops       = "hops"        // a chain longer than Max forwards
 )
@@ -772,45 +778,86 @@ func DefaultDestinationPolicy() DestinationPolicy {
 // prefix, E any digit 1-9 but the first of A, F any digit 1-9 but the
 // first of N):
 //
-//  1. emergency, refused: 911, 112, 999, and each after A.
-//  2. operator, refused: 0, 00, and each after A.
-//  3. premium, refused: for country 1, A N 900 and A N 976 with seven
-//     more digits, with or without N; for country 44, A N 9! and A 118!.
-//     Other countries get no premium class: add their ranges.
-//  4. international, refused: A I !, which is also where +<other
-//     country> numbers normalize to.
+//  1. emergency, refused: 911, 112, 999, and each after A (an emergency
+//     number that starts with A matches only as itself without A).
+//  2. premium, refused: for country 1, A N 900, A N 976, A 900 and A 976;
+//     for country 44, A N 9 and A 118. Other countries get no premium
+//     class: add their ranges.
+//  3. international, refused: A I, which is also where +<other country>
+//     numbers normalize to, and I without A.
+//  4. operator, refused: 0, 00, and each after A; for country 1, where
+//     no national number starts with 0, anything starting with 0 or A 0.
 //  5. internal, allowed: per extension length L, E and L-1 digits, * and L
 //     digits, and the URI domains with their subdomains.
-//  6. national, allowed: A F and six or more digits, and A N [1-9] and six
-//     or more digits; +<site country> numbers normalize to the latter.
+//  6. national, allowed: for country 1, the North American shapes after
+//     A: NXX-XXXX, NPA-NXX-XXXX, and each after N (1), where NPA and NXX
+//     are three digits starting 2-9 that are not an N11 service code; for
+//     other countries, A F and six or more digits, and A N [1-9] and six
+//     or more digits. +<site country> numbers normalize to A N and the
+//     national number.
 //
-// The national class is loose about number shapes on purpose, so that it
-// fits any country; the earlier classes catch what must not pass. A site
+// The refused classes match by prefix: every pattern stands for itself
+// and for itself followed by more digits, so that digits added to a
+// refused number (9190055501001, 99115550100) or taken from it
+// (+1900555010) do not carry it into a class that allows it. A switch
+// that routes on the first digits it recognises would still dial the
+// refused number. The cost is that an extension starting with an
+// emergency number, such as 1120, is refused; a site that has them puts
+// an allowed class for them first. National numbers outside country 1
+// stay loose about length, so that the class fits any country; a site
 // that knows its numbering plan should tighten it. Call Validate on the
 // result when site came from an administrator.
 func NewDestinationPolicy(site DestinationSite) DestinationPolicy {
 	a, n, i := site.AccessCode, site.NationalPrefix, site.InternationalPrefix
+	nanp := site.CountryCode == "1"
 
 	var classes []DestinationClass
 	add := func(name string, allowed bool, msg string, patterns ...string) {
 		classes = append(classes, DestinationClass{Name: name, Allowed: allowed,
 			Patterns: dedupe(patterns), Message: msg})
 	}
+	// prefixed makes each pattern match itself and its longer forms.
+	prefixed := func(ps ...string) []string {
+		out := make([]string, 0, 2*len(ps))
+		for _, p := range ps {
+			out = append(out, p, p+"!")
+		}
+		return out
+	}
 
+	// An emergency number without the access code is matched by prefix
+	// only when it does not start with the access code: 911 longer is 9
+	// and 11..., an outside number that the classes below judge.
+	var emergency []string
+	for _, code := range []string{"911", "112", "999"} {
+		if a != "" && strings.HasPrefix(code, a) {
+			emergency = append(emergency, code)
+		} else {
+			emergency = append(emergency, prefixed(code)...)
+		}
+		emergency = append(emergency, prefixed(a+code)...)
+	}
 	add(ClassEmergency, false, "Emergency numbers cannot be a destination; "+
-		"dial them directly.", "911", "112", "999", a+"911", a+"112", a+"999")
-	add(ClassOperator, false, "The operator cannot be a destination.",
-		"0", "00", a+"0", a+"00")
+		"dial them directly.", emergency...)
 	switch site.CountryCode {
 	case "1":
 		add(ClassPremium, false, "Premium-rate numbers are not allowed.",
-			a+n+"900XXXXXXX", a+n+"976XXXXXXX", a+"900XXXXXXX", a+"976XXXXXXX")
+			prefixed(a+n+"900", a+n+"976", a+"900", a+"976")...)
 	case "44":
 		add(ClassPremium, false, "Premium-rate numbers are not allowed.",
-			a+n+"9!", a+"118!")
+			prefixed(a+n+"9", a+"118")...)
 	}
+	// International comes before operator: in North America the
+	// international prefix starts with the operator's 0.
 	add(ClassInternational, false, "International numbers are not allowed.",
-		a+i+"!")
+		a+i+"!", i+"!")
+	operator := []string{"0", "00", a + "0", a + "00"}
+	if nanp {
+		// Elsewhere national numbers may start with 0, as the national
+		// prefix or as part of the number.
+		operator = prefixed("0", a+"0")
+	}
+	add(ClassOperator, false, "The operator cannot be a destination.", operator...)
 
 	var internal []string
 	for _, l := range site.ExtensionLengths {
@@ -827,14 +874,45 @@ func NewDestinationPolicy(site DestinationSite) DestinationPolicy {
 		add(ClassInternal, true, "", internal...)
 	}
 
-	local := firstDigitsExcept(n)
-	national := []string{a + local + "XXXXXX", a + local + "XXXXXX!"}
-	if n != "" {
-		national = append(national, a+n+"[1-9]XXXXXX", a+n+"[1-9]XXXXXX!")
+	var national []string
+	if nanp {
+		national = nanpNational(a, n)
+	} else {
+		local := firstDigitsExcept(n)
+		national = []string{a + local + "XXXXXX", a + local + "XXXXXX!"}
+		if n != "" {
+			national = append(national, a+n+"[1-9]XXXXXX", a+n+"[1-9]XXXXXX!")
+		}
 	}
 	add(ClassNational, true, "", national...)
 
 	return DestinationPolicy{Site: site, Classes: classes}
+}
+
+// nanpNational returns the national patterns of a North American site
+// with access code a and national prefix n: seven digits (NXX-XXXX), ten
+// (NPA-NXX-XXXX), and each after n, the seven-digit form being the older
+// toll call within one area code. NPA and NXX start with 2-9, and an N11
+// code (211 to 911) is a service code, never an area or exchange.
+func nanpNational(a, n string) []string {
+	codes := []string{"[2-9][02-9]X", "[2-9]1[02-9]"}
+	var numbers []string
+	for _, nxx := range codes {
+		numbers = append(numbers, nxx+"XXXX")
+	}
+	for _, npa := range codes {
+		for _, nxx := range codes {
+			numbers = append(numbers, npa+nxx+"XXXX")
+		}
+	}
+	var out []string
+	for _, num := range numbers {
+		out = append(out, a+num)
+		if n != "" {
+			out = append(out, a+n+num)
+		}
+	}
+	return out
 }
 
 // firstDigitsExcept returns a pattern set of the digits 1-9 but the first
@@ -1050,19 +1128,7 @@ func (c *DestinationChecker) Check(d Destination) error {
 // decide runs the classes in order on a normalized number, or on a URI
 // host when host is set.
 func (c *DestinationChecker) decide(kind DestinationKind, number, host string) error {
-	for _, cl := range c.classes {
-		if len(cl.Kinds) > 0 && !slices.Contains(cl.Kinds, kind) {
-			continue
-		}
-		matched := slices.ContainsFunc(cl.patterns, func(p destPattern) bool {
-			if host != "" {
-				return p.matchHost(host)
-			}
-			return p.matchNumber(number)
-		})
-		if !matched {
-			continue
-		}
+	if cl := c.classOf(kind, number, host); cl != nil {
 		if cl.Allowed {
 			return nil
 		}
@@ -1077,6 +1143,37 @@ func (c *DestinationChecker) decide(kind DestinationKind, number, host string) e
 			"class allows this directory URI."}
 	}
 	return &DestinationError{Code: DestErrClass, Message: c.unmatchedMessage()}
+}
+
+// classOf returns the first class that matches a normalized number, or
+// a URI host when host is set, for kind; nil when none does.
+func (c *DestinationChecker) classOf(kind DestinationKind, number,
+	host string) *compiledClass {
+	for i := range c.classes {
+		cl := &c.classes[i]
+		if len(cl.Kinds) > 0 && !slices.Contains(cl.Kinds, kind) {
+			continue
+		}
+		if slices.ContainsFunc(cl.patterns, func(p destPattern) bool {
+			if host != "" {
+				return p.matchHost(host)
+			}
+			return p.matchNumber(number)
+		}) {
+			return cl
+		}
+	}
+	return nil
+}
+
+// isInternal reports whether the class that decides d, a number, is
+// [ClassInternal]: a number of the site's own directory.
+func (c *DestinationChecker) isInternal(d Destination) bool {
+	if c == nil || d.IsURI() {
+		return false
+	}
+	cl := c.classOf(d.Kind, c.site.Normalize(d.Number), "")
+	return cl != nil && cl.Name == ClassInternal
 }
 
 // unmatchedMessage explains a refused number that no class matched, with

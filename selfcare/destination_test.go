@@ -536,7 +536,7 @@ func TestDefaultDestinationPolicy(t *testing.T) {
 		{"4021", speed, ""},
 		{"402", fwd, "none"},
 		{"40211", fwd, "none"},
-		{"9021", fwd, "none"},
+		{"9021", fwd, "operator"}, // 9, then 0 and digits: operator-assisted
 		{"*72", fwd, "none"},
 		{"*40211", fwd, "none"},
 

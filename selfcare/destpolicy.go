@@ -248,7 +248,7 @@ func (s *Service) changeDestPolicy(ctx context.Context, c Caller, action string,
 	if next.Custom {
 		if _, err := next.Policy.Compile(); err != nil {
 			return deny(fmt.Errorf("selfcare: destination policy: %w", err),
-				"refused: "+strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": "))
+				"refused: "+auditReason(err))
 		}
 	}
 	cur, err := s.readDestPolicy(ctx, ps)
@@ -264,7 +264,7 @@ func (s *Service) changeDestPolicy(ctx context.Context, c Caller, action string,
 	switch {
 	case errors.Is(err, ErrVersionConflict):
 		return deny(fmt.Errorf("selfcare: destination policy: %w", err),
-			fmt.Sprintf("stale version %d: %v", ifMatch, err))
+			fmt.Sprintf("stale version %d: %s", ifMatch, auditReason(err)))
 	case err != nil:
 		return ConfiguredDestinationPolicy{}, fmt.Errorf("selfcare: destination policy: %w",
 			err)

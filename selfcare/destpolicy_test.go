@@ -203,14 +203,14 @@ func TestDescribeDestinationPolicyChange(t *testing.T) {
 			`site.accessCode "9" -> "8"`},
 		{"a class removed and one added", def, custom(func(p *selfcare.DestinationPolicy) {
 			p.Classes[0].Name = "urgent"
-		}), "custom policy set; class urgent added (allowed false, 6 patterns); " +
+		}), "custom policy set; class urgent added (allowed false, 10 patterns); " +
 			"class emergency removed"},
 		{"a class moved and its patterns changed", def,
 			custom(func(p *selfcare.DestinationPolicy) {
 				p.Classes[0], p.Classes[1] = p.Classes[1], p.Classes[0]
 				p.Classes[0].Patterns = slices.Concat(p.Classes[0].Patterns, []string{"000"})
-			}), "custom policy set; class operator position 2 -> 1, patterns changed " +
-				"(4 -> 5); class emergency position 1 -> 2"},
+			}), "custom policy set; class premium position 2 -> 1, patterns changed " +
+				"(8 -> 9); class emergency position 1 -> 2"},
 		{"back to the default", custom(func(*selfcare.DestinationPolicy) {}), def,
 			"back to the default"},
 	}

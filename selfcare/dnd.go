@@ -246,7 +246,7 @@ func (s *Service) UpdateDoNotDisturb(ctx context.Context, p *Principal, patch DN
 		v.add("incomingCallAlert", "Choose Disable, Flash Only or Beep Only.")
 	}
 	if err := v.err(); err != nil {
-		return deny(err, err.Error())
+		return deny(err, auditReason(err))
 	}
 	if cur.Version != ifMatch {
 		return deny(fmt.Errorf("selfcare: do not disturb: %w", ErrVersionConflict),
@@ -259,7 +259,7 @@ func (s *Service) UpdateDoNotDisturb(ctx context.Context, p *Principal, patch DN
 	switch {
 	case errors.Is(err, ErrVersionConflict):
 		return deny(fmt.Errorf("selfcare: do not disturb: %w", err),
-			fmt.Sprintf("%s -> %s: %v", cur, next, err))
+			fmt.Sprintf("%s -> %s: %s", cur, next, auditReason(err)))
 	case err != nil:
 		return DoNotDisturb{}, fmt.Errorf("selfcare: do not disturb: %w", err)
 	}

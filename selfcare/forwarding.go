@@ -393,8 +393,7 @@ func (s *Service) UpdateCallForwarding(ctx context.Context, p *Principal, ext st
 			continue
 		}
 		if err := feats.CheckForward(k); err != nil {
-			return deny(err, ForwardRuleName(k)+": "+
-				strings.TrimPrefix(err.Error(), "params: "))
+			return deny(err, ForwardRuleName(k)+": "+auditReason(err))
 		}
 		changed = append(changed, k)
 	}
@@ -402,7 +401,7 @@ func (s *Service) UpdateCallForwarding(ctx context.Context, p *Principal, ext st
 		return cur, nil
 	}
 	if err := s.checkForwardRules(ext, next, changed); err != nil {
-		return deny(err, describeForwardChange(cur, next, changed)+": "+err.Error())
+		return deny(err, describeForwardChange(cur, next, changed)+": "+auditReason(err))
 	}
 
 	// The loop check needs every line's Call Forward All target as stored
@@ -424,7 +423,7 @@ func (s *Service) UpdateCallForwarding(ctx context.Context, p *Principal, ext st
 	case errors.As(err, &de), errors.Is(err, ErrVersionConflict):
 		return deny(fmt.Errorf("selfcare: call forwarding: line %s: %w",
 			displayLine(ext), err), describeForwardChange(cur, next, changed)+": "+
-			err.Error())
+			auditReason(err))
 	case err != nil:
 		return CallForwarding{}, fmt.Errorf("selfcare: call forwarding: %w", err)
 	}

@@ -549,7 +549,7 @@ func (s *Service) UpdateLineSettings(ctx context.Context, p *Principal, device s
 	}
 	checkLineSettingsPatch(v, patch)
 	if err := v.err(); err != nil {
-		return deny(err, err.Error())
+		return deny(err, auditReason(err))
 	}
 	if cur.Settings.Version != ifMatch {
 		return deny(fmt.Errorf("selfcare: line settings: %w", ErrVersionConflict),
@@ -563,7 +563,7 @@ func (s *Service) UpdateLineSettings(ctx context.Context, p *Principal, device s
 	switch {
 	case errors.Is(err, ErrVersionConflict):
 		return deny(fmt.Errorf("selfcare: line settings: %w", err),
-			fmt.Sprintf("%s: %v", lineChanges(cur.Settings, next), err))
+			fmt.Sprintf("%s: %s", lineChanges(cur.Settings, next), auditReason(err)))
 	case err != nil:
 		return LineAppearance{}, fmt.Errorf("selfcare: line settings: %w", err)
 	}
@@ -619,7 +619,7 @@ func lineLabelProblem(label string) string {
 		return "The label is not valid text."
 	case utf8.RuneCountInString(label) > MaxLineLabel:
 		return fmt.Sprintf("Use at most %d characters for the label.", MaxLineLabel)
-	case strings.TrimSpace(label) == "":
+	case blankText(label):
 		return "The label is only spaces; clear it to show your administrator's label."
 	}
 	// The speed dial label's rules for control and invisible characters.

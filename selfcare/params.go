@@ -38,10 +38,16 @@ type ParamStore interface {
 	AssignProfile(ctx context.Context, userID, profile string) (old string, err error)
 	// EMLoginChoice returns the user's Extension Mobility maximum login
 	// time choice as [params.EMLoginChoice.String] wrote it, or "" when the
-	// user never chose. It returns ErrNotFound for an unknown user.
-	EMLoginChoice(ctx context.Context, userID string) (string, error)
-	// SetEMLoginChoice stores the choice, or returns ErrNotFound.
-	SetEMLoginChoice(ctx context.Context, userID, choice string) error
+	// user never chose, and its version: 0 until the first change, then
+	// one more with each. It returns ErrNotFound for an unknown user.
+	EMLoginChoice(ctx context.Context, userID string) (choice string, version int64,
+		err error)
+	// SetEMLoginChoice stores the choice if version is the stored one, and
+	// returns the new version, one more. It returns ErrNotFound for an
+	// unknown user and ErrVersionConflict when version is not the stored
+	// one; nothing is changed on any error.
+	SetEMLoginChoice(ctx context.Context, userID, choice string, version int64) (int64,
+		error)
 }
 
 // Audit actions of this file.
@@ -964,6 +970,9 @@ type EMLogin struct {
 	// SystemIntra and SystemInter are what the system default gives: the
 	// service parameters' limits.
 	SystemIntra, SystemInter params.LoginLimit
+	// Version is the choice's version, which a change must name (see
+	// [Service.SetEMLoginTime]); 0 until the user first chooses.
+	Version int64
 }
 
 // EMLoginTime returns the principal's Extension Mobility login time
@@ -977,7 +986,7 @@ func (s *Service) EMLoginTime(ctx context.Context, p *Principal) (EMLogin, error
 	if err != nil {
 		return EMLogin{}, err
 	}
-	raw, err := s.params.store.EMLoginChoice(ctx, p.User.ID)
+	raw, version, err := s.params.store.EMLoginChoice(ctx, p.User.ID)
 	if err != nil {
 		return EMLogin{}, fmt.Errorf("selfcare: login time: %w", err)
 	}
@@ -988,7 +997,9 @@ func (s *Service) EMLoginTime(ctx context.Context, p *Principal) (EMLogin, error
 		s.log.Warn("selfcare: stored login time choice refused", "user", p.User.ID,
 			"err", err)
 	}
-	return s.emLogin(prof, choice), nil
+	out := s.emLogin(prof, choice)
+	out.Version = version
+	return out, nil
 }
 
 // emLogin applies the rule to the parameters in force.
@@ -1002,12 +1013,14 @@ func (s *Service) emLogin(prof params.UserProfile, c params.EMLoginChoice) EMLog
 }
 
 // SetEMLoginTime stores the principal's Extension Mobility login time
-// choice and returns what applies now. It returns a [*params.GateError]
-// naming the profile option when the user's profile does not let them
-// choose, a [*params.ValidationError] for a choice out of range, and the
-// errors of [Service.Phones]. The change is audited.
+// choice, if ifMatch is the version of the choice the caller read, and
+// returns what applies now. It returns a [*params.GateError] naming the
+// profile option when the user's profile does not let them choose, a
+// [*params.ValidationError] for a choice out of range, ErrVersionConflict
+// when the choice changed since it was read (two tabs, two clients), and
+// the errors of [Service.Phones]. The change is audited.
 func (s *Service) SetEMLoginTime(ctx context.Context, p *Principal,
-	choice params.EMLoginChoice, remoteAddr string) (EMLogin, error) {
+	choice params.EMLoginChoice, ifMatch int64, remoteAddr string) (EMLogin, error) {
 	if err := s.ready(p); err != nil {
 		return EMLogin{}, err
 	}
@@ -1022,20 +1035,26 @@ func (s *Service) SetEMLoginTime(ctx context.Context, p *Principal,
 	if err != nil {
 		return EMLogin{}, err
 	}
-	old, err := s.params.store.EMLoginChoice(ctx, p.User.ID)
+	old, _, err := s.params.store.EMLoginChoice(ctx, p.User.ID)
 	if err != nil {
 		return EMLogin{}, fmt.Errorf("selfcare: login time: %w", err)
 	}
 	if old == "" {
 		old = params.EMChoiceDefault
 	}
-	if err := s.params.store.SetEMLoginChoice(ctx, p.User.ID, choice.String()); err != nil {
+	// The store compares the version, so a change between the read above
+	// and this write is a conflict too, never a lost update.
+	version, err := s.params.store.SetEMLoginChoice(ctx, p.User.ID, choice.String(),
+		ifMatch)
+	if err != nil {
 		return EMLogin{}, fmt.Errorf("selfcare: login time: %w", err)
 	}
 	s.audit(ctx, AuditEvent{Actor: p.User.ID, Action: ActionEMLoginTime, Target: p.User.ID,
 		Outcome: OutcomeOK, Detail: fmt.Sprintf("%q -> %q", old, choice.String()),
 		RemoteAddr: remoteAddr})
-	return s.emLogin(prof, choice), nil
+	out := s.emLogin(prof, choice)
+	out.Version = version
+	return out, nil
 }
 
 // errNoParamStore refuses changes on a store that keeps no parameters.
@@ -1058,8 +1077,12 @@ func (noParams) SetServers(context.Context, uint64, []params.Server) error {
 	return errNoParamStore
 }
 func (noParams) Profiles(context.Context) ([]params.UserProfile, error) { return nil, nil }
-func (noParams) EMLoginChoice(context.Context, string) (string, error)  { return "", nil }
-func (noParams) SetEMLoginChoice(context.Context, string, string) error { return errNoParamStore }
+func (noParams) EMLoginChoice(context.Context, string) (string, int64, error) {
+	return "", 0, nil
+}
+func (noParams) SetEMLoginChoice(context.Context, string, string, int64) (int64, error) {
+	return 0, errNoParamStore
+}
 
 func (noParams) PutProfile(context.Context, params.UserProfile) (params.UserProfile, bool,
 	error) {

@@ -581,7 +581,7 @@ func TestEMLoginTime(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("without a profile (-want +got):\n%s", diff)
 	}
-	_, err = f.svc.SetEMLoginTime(f.ctx, p, custom, testAddr)
+	_, err = f.svc.SetEMLoginTime(f.ctx, p, custom, 0, testAddr)
 	var ge *params.GateError
 	if !errors.As(err, &ge) || ge.ParamKey != params.ProfileOptionEMLoginTime {
 		t.Fatalf("SetEMLoginTime without the profile option: %v, want a GateError", err)
@@ -592,12 +592,12 @@ func TestEMLoginTime(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, p = f.login(testUser, testPassword)
-	got, err = f.svc.SetEMLoginTime(f.ctx, p, custom, testAddr)
+	got, err = f.svc.SetEMLoginTime(f.ctx, p, custom, 0, testAddr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want = system(selfcare.EMLogin{Choice: custom, Allowed: true, Profile: hot.Name,
-		Intra: lim(custom.Max), Inter: lim(custom.Max)})
+		Intra: lim(custom.Max), Inter: lim(custom.Max), Version: 1})
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("custom choice (-want +got):\n%s", diff)
 	}
@@ -605,9 +605,15 @@ func TestEMLoginTime(t *testing.T) {
 		t.Errorf("audited as %q", e.Detail)
 	}
 	_, err = f.svc.SetEMLoginTime(f.ctx, p, params.EMLoginChoice{Mode: params.EMCustom,
-		Max: 169 * time.Hour}, testAddr)
+		Max: 169 * time.Hour}, 1, testAddr)
 	if !errors.Is(err, params.ErrInvalid) {
 		t.Errorf("169:00: %v, want params.ErrInvalid", err)
+	}
+	// A second tab that read version 0 does not overwrite the choice.
+	_, err = f.svc.SetEMLoginTime(f.ctx, p, params.EMLoginChoice{Mode: params.EMNoMaximum},
+		0, testAddr)
+	if !errors.Is(err, selfcare.ErrVersionConflict) {
+		t.Errorf("stale version: %v, want ErrVersionConflict", err)
 	}
 
 	// The profile stops allowing it: the choice stays but does not apply.
@@ -620,7 +626,7 @@ func TestEMLoginTime(t *testing.T) {
 		t.Fatal(err)
 	}
 	want = system(selfcare.EMLogin{Choice: custom, Profile: hot.Name,
-		Intra: lim(4 * time.Hour), Inter: lim(8 * time.Hour)})
+		Intra: lim(4 * time.Hour), Inter: lim(8 * time.Hour), Version: 1})
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("profile no longer allows (-want +got):\n%s", diff)
 	}

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/ucselfcare/portal/params"
@@ -426,7 +425,7 @@ func (s *Service) UpdatePhone(ctx context.Context, p *Principal, device string,
 		v.add("phoneLocale", s.localeMessage())
 	}
 	if err := v.err(); err != nil {
-		return deny(err, err.Error())
+		return deny(err, auditReason(err))
 	}
 	if cur.Settings.Version != ifMatch {
 		return deny(fmt.Errorf("selfcare: phone %q: %w", displayLine(device),
@@ -440,7 +439,7 @@ func (s *Service) UpdatePhone(ctx context.Context, p *Principal, device string,
 	switch {
 	case errors.Is(err, ErrVersionConflict):
 		return deny(fmt.Errorf("selfcare: phone %q: %w", displayLine(device), err),
-			fmt.Sprintf("%s -> %s: %v", cur.Settings, next, err))
+			fmt.Sprintf("%s -> %s: %s", cur.Settings, next, auditReason(err)))
 	case errors.Is(err, ErrNotFound):
 		// The phone changed hands between the check and the save.
 		return deny(fmt.Errorf("selfcare: phone %q: %w", displayLine(device), err),
@@ -473,13 +472,12 @@ func phoneDescriptionProblem(d string) string {
 	case utf8.RuneCountInString(d) > MaxPhoneDescription:
 		return fmt.Sprintf("Use at most %d characters for the description.",
 			MaxPhoneDescription)
-	case strings.ContainsFunc(d, func(r rune) bool {
-		return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Co, unicode.Zl,
-			unicode.Zp)
-	}):
-		return "The description holds a control, line-break or invisible character."
-	case d != "" && strings.TrimSpace(d) == "":
+	case d != "" && blankText(d):
 		return "Enter a description, or leave it empty to show the administrator's."
+	case strings.ContainsFunc(d, invisibleRune):
+		return "The description holds a control, line-break or invisible character."
+	case edgeBlank(d):
+		return "Remove the spaces at the start or end of the description."
 	}
 	return ""
 }
@@ -573,7 +571,7 @@ func (s *Service) UpdateLanguage(ctx context.Context, p *Principal,
 	switch {
 	case errors.Is(err, ErrVersionConflict):
 		return deny(fmt.Errorf("selfcare: display language: %w", err),
-			fmt.Sprintf("%s -> %s: %v", cur.Locale, next.Locale, err))
+			fmt.Sprintf("%s -> %s: %s", cur.Locale, next.Locale, auditReason(err)))
 	case err != nil:
 		return UserLanguage{}, fmt.Errorf("selfcare: display language: %w", err)
 	}

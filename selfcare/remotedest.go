@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/ucselfcare/portal/params"
@@ -471,7 +470,7 @@ func (s *Service) CreateRemoteDestination(ctx context.Context, p *Principal,
 	next := patch.Apply(def, def)
 	deny := s.rdDenier(ctx, p, action, "user "+p.User.ID, remoteAddr)
 	if err := s.checkRemoteDestination(ctx, next); err != nil {
-		return deny(err, err.Error())
+		return deny(err, auditReason(err))
 	}
 	limit, err := s.remoteDestinationLimit(ctx, rs, p.User.ID)
 	if err != nil {
@@ -487,7 +486,7 @@ func (s *Service) CreateRemoteDestination(ctx context.Context, p *Principal,
 	case errors.Is(err, ErrRemoteDestinationLimit),
 		errors.Is(err, ErrDuplicateRemoteDestination):
 		return deny(fmt.Errorf("selfcare: remote destination: %w", err),
-			fmt.Sprintf("%s: %v", next, err))
+			fmt.Sprintf("%s: %s", next, auditReason(err)))
 	case err != nil:
 		return RemoteDestination{}, fmt.Errorf("selfcare: remote destination: %w", err)
 	}
@@ -529,7 +528,7 @@ func (s *Service) UpdateRemoteDestination(ctx context.Context, p *Principal, id 
 	deny := s.rdDenier(ctx, p, action, "remote destination "+id, remoteAddr)
 	next := patch.Apply(cur, DefaultRemoteDestination(p.User.ID, s.rdTimeZone))
 	if err := s.checkRemoteDestination(ctx, next); err != nil {
-		return deny(err, err.Error())
+		return deny(err, auditReason(err))
 	}
 	if cur.Version != ifMatch {
 		return deny(fmt.Errorf("selfcare: remote destination: %w", ErrVersionConflict),
@@ -542,7 +541,7 @@ func (s *Service) UpdateRemoteDestination(ctx context.Context, p *Principal, id 
 	switch {
 	case errors.Is(err, ErrVersionConflict), errors.Is(err, ErrDuplicateRemoteDestination):
 		return deny(fmt.Errorf("selfcare: remote destination: %w", err),
-			fmt.Sprintf("%s -> %s: %v", cur, next, err))
+			fmt.Sprintf("%s -> %s: %s", cur, next, auditReason(err)))
 	case err != nil:
 		return RemoteDestination{}, fmt.Errorf("selfcare: remote destination: %w", err)
 	}
@@ -577,7 +576,8 @@ func (s *Service) DeleteRemoteDestination(ctx context.Context, p *Principal, id 
 	err = rs.DeleteRemoteDestination(ctx, p.User.ID, id, ifMatch)
 	switch {
 	case errors.Is(err, ErrVersionConflict):
-		_, err := deny(fmt.Errorf("selfcare: remote destination: %w", err), err.Error())
+		_, err := deny(fmt.Errorf("selfcare: remote destination: %w", err),
+			auditReason(err))
 		return err
 	case err != nil:
 		return fmt.Errorf("selfcare: remote destination: %w", err)
@@ -693,6 +693,9 @@ func (s *Service) checkRemoteDestination(ctx context.Context, d RemoteDestinatio
 					"is a phone outside this system, such as your mobile or home phone."}
 		}
 	}
+	if err == nil {
+		err = s.checkOutsideDirectory(ctx, checker, dest)
+	}
 	var de *DestinationError
 	switch {
 	case errors.As(err, &de):
@@ -730,6 +733,72 @@ func (s *Service) checkRemoteDestination(ctx context.Context, d RemoteDestinatio
 	return v.err()
 }
 
+// LineDirectory is implemented by a [Store] that can tell whether a
+// directory number is a line of any phone without reading every user's
+// phones. It is optional: without it the service reads them all.
+type LineDirectory interface {
+	// HasLine reports whether a line of any device has extension ext. It
+	// returns only storage errors.
+	HasLine(ctx context.Context, ext string) (bool, error)
+}
+
+// checkOutsideDirectory refuses a remote destination that rings a line of
+// this directory. Single Number Reach rings a user's remote destinations
+// with their lines, so such a number would be a forward that the loop
+// check of Call Forward All cannot see: B's line ringing A's line 2001,
+// while 2001 forwards all calls to B's line, loops. Refusing the number
+// keeps every remote destination outside the directory, so no order of
+// saves can close a loop through one.
+//
+// Two tests, because neither is enough alone: the destination policy's
+// internal class knows the site's extension shapes, including numbers no
+// phone has yet (a line added later still cannot be reached through a
+// remote destination saved now); the store knows the lines that exist,
+// whatever a custom policy calls their class.
+func (s *Service) checkOutsideDirectory(ctx context.Context, checker *DestinationChecker,
+	d Destination) error {
+	inside := checker.isInternal(d)
+	if !inside {
+		var err error
+		if inside, err = s.directoryHasLine(ctx, d.Number); err != nil {
+			return err
+		}
+	}
+	if !inside {
+		return nil
+	}
+	return &DestinationError{Code: DestErrInternal, Path: []string{d.Number},
+		Message: d.Number + " is a line of this directory; additional phones are " +
+			"numbers outside it, such as a mobile or home phone."}
+}
+
+// directoryHasLine reports whether a phone of any user has a line ext.
+func (s *Service) directoryHasLine(ctx context.Context, ext string) (bool, error) {
+	if ld, ok := s.store.(LineDirectory); ok {
+		has, err := ld.HasLine(ctx, ext)
+		if err != nil {
+			return false, fmt.Errorf("selfcare: remote destination: directory: %w", err)
+		}
+		return has, nil
+	}
+	// Both stores of this module implement LineDirectory; another store
+	// pays for this with one read of phones per user.
+	users, err := s.store.Users(ctx)
+	if err != nil {
+		return false, fmt.Errorf("selfcare: remote destination: directory: %w", err)
+	}
+	for _, u := range users {
+		exts, err := s.userExtensions(ctx, u.ID)
+		if err != nil {
+			return false, err
+		}
+		if slices.Contains(exts, ext) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // descriptionProblem returns why a description is refused, or "".
 func descriptionProblem(s string) string {
 	switch {
@@ -738,11 +807,12 @@ func descriptionProblem(s string) string {
 	case utf8.RuneCountInString(s) > MaxRemoteDestinationDescription:
 		return fmt.Sprintf("Use at most %d characters for the description.",
 			MaxRemoteDestinationDescription)
-	case strings.ContainsFunc(s, func(r rune) bool {
-		return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Co, unicode.Zl,
-			unicode.Zp)
-	}):
-		return "The description holds a control or invisible character."
+	case s != "" && blankText(s):
+		return "Enter a description, or leave it empty."
+	case strings.ContainsFunc(s, invisibleRune):
+		return "The description holds a control, line-break or invisible character."
+	case edgeBlank(s):
+		return "Remove the spaces at the start or end of the description."
 	}
 	return ""
 }

@@ -348,7 +348,7 @@ func (s *Service) AddPhoneService(ctx context.Context, c Caller, ps PhoneService
 	ps.Params = slices.Clone(ps.Params)
 	deny := func(err error) error {
 		s.audit(ctx, AuditEvent{Actor: c.actor, Action: ActionPhoneServiceAdd,
-			Target: "service " + ps.ID, Outcome: OutcomeDenied, Detail: err.Error(),
+			Target: "service " + ps.ID, Outcome: OutcomeDenied, Detail: auditReason(err),
 			RemoteAddr: c.addr})
 		return err
 	}
@@ -390,7 +390,7 @@ func (s *Service) RemovePhoneService(ctx context.Context, c Caller, id string,
 	case errors.Is(err, ErrServiceInUse) || errors.Is(err, ErrNotFound):
 		err = fmt.Errorf("selfcare: phone service %q: %w", id, err)
 		s.audit(ctx, AuditEvent{Actor: c.actor, Action: ActionPhoneServiceRemove,
-			Target: "service " + id, Outcome: OutcomeDenied, Detail: err.Error(),
+			Target: "service " + id, Outcome: OutcomeDenied, Detail: auditReason(err),
 			RemoteAddr: c.addr})
 		return 0, err
 	case err != nil:
@@ -509,12 +509,14 @@ func textProblem(text string, maxLen int, required bool) string {
 	switch {
 	case !utf8.ValidString(text):
 		return "it is not valid text."
-	case required && strings.TrimSpace(text) == "":
+	case required && blankText(text):
 		return "enter it."
 	case utf8.RuneCountInString(text) > maxLen:
 		return fmt.Sprintf("use at most %d characters.", maxLen)
 	case strings.ContainsFunc(text, hiddenRune):
 		return "it holds a control or invisible character."
+	case edgeBlank(text):
+		return "remove the spaces at its start or end."
 	}
 	return ""
 }
@@ -522,10 +524,7 @@ func textProblem(text string, maxLen int, required bool) string {
 // hiddenRune reports a character that would not show as itself: control,
 // format (bidirectional overrides, zero-width), private use, line and
 // paragraph separators.
-func hiddenRune(r rune) bool {
-	return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Co, unicode.Zl,
-		unicode.Zp)
-}
+func hiddenRune(r rune) bool { return invisibleRune(r) }
 
 // valueProblem returns why a value of parameter p is refused, or "". It
 // never repeats the value, which may be a secret.
@@ -773,11 +772,11 @@ func (s *Service) SubscribeService(ctx context.Context, p *Principal, device, id
 	}
 	next, err := applyServicePatch(ps, nil, patch)
 	if err != nil {
-		return SubscribedService{}, deny(err, err.Error())
+		return SubscribedService{}, deny(err, auditReason(err))
 	}
 	sealed, err := s.sealSecrets(ps, device, nil, next)
 	if err != nil {
-		return SubscribedService{}, deny(err, err.Error())
+		return SubscribedService{}, deny(err, auditReason(err))
 	}
 	saved, err := st.Subscribe(ctx, ServiceSubscription{Device: device, ServiceID: id,
 		Values: sealed})
@@ -835,7 +834,7 @@ func (s *Service) UpdateSubscribedService(ctx context.Context, p *Principal, dev
 	}
 	next, err := applyServicePatch(ps, cur.Values, patch)
 	if err != nil {
-		return SubscribedService{}, deny(err, err.Error())
+		return SubscribedService{}, deny(err, auditReason(err))
 	}
 	if cur.Version != ifMatch {
 		return SubscribedService{}, deny(fmt.Errorf("selfcare: phone services: %w",
@@ -847,14 +846,14 @@ func (s *Service) UpdateSubscribedService(ctx context.Context, p *Principal, dev
 	}
 	sealed, err := s.sealSecrets(ps, device, cur.Values, next)
 	if err != nil {
-		return SubscribedService{}, deny(err, err.Error())
+		return SubscribedService{}, deny(err, auditReason(err))
 	}
 	saved, err := st.UpdateSubscription(ctx, ServiceSubscription{Device: device,
 		ServiceID: id, Values: sealed, Version: ifMatch})
 	switch {
 	case errors.Is(err, ErrVersionConflict):
 		return SubscribedService{}, deny(fmt.Errorf("selfcare: phone services: %w", err),
-			fmt.Sprintf("stale version %d: %v", ifMatch, err))
+			fmt.Sprintf("stale version %d: %s", ifMatch, auditReason(err)))
 	case errors.Is(err, ErrNotFound):
 		return SubscribedService{}, deny(errNoService(id), "unsubscribed meanwhile")
 	case err != nil:

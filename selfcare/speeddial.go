@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/ucselfcare/portal/params"
@@ -173,7 +172,7 @@ func (s *Service) UpdateSpeedDials(ctx context.Context, p *Principal, device str
 		return SpeedDials{}, err
 	}
 	if err := s.checkSpeedDials(entries); err != nil {
-		return deny(err, err.Error())
+		return deny(err, auditReason(err))
 	}
 	next := SpeedDials{Device: device, Version: ifMatch, Entries: slices.Clone(entries)}
 	slices.SortFunc(next.Entries, func(a, b SpeedDial) int { return a.Position - b.Position })
@@ -203,25 +202,26 @@ func (s *Service) UpdateSpeedDials(ctx context.Context, p *Principal, device str
 
 // checkSpeedDials checks every entry and reports every problem at once.
 func (s *Service) checkSpeedDials(entries []SpeedDial) error {
-	seen := map[int]bool{}
-	for _, e := range entries {
-		if seen[e.Position] {
-			return fmt.Errorf("selfcare: speed dials: position %d twice: %w",
-				e.Position, ErrPositionTaken)
-		}
-		seen[e.Position] = true
-	}
 	checker, err := s.destinations()
 	if err != nil {
 		return err
 	}
 	v := &ValidationError{}
+	seen := map[int]bool{}
+	taken := false
 	for i, e := range entries {
 		field := fmt.Sprintf("speedDials[%d].", i)
-		if e.Position < 1 || e.Position > MaxSpeedDialPosition {
+		switch {
+		case e.Position < 1 || e.Position > MaxSpeedDialPosition:
 			v.add(field+"position", fmt.Sprintf("Choose a position from 1 to %d.",
 				MaxSpeedDialPosition))
+		case seen[e.Position]:
+			// The later entry is the one to move: the first keeps its place.
+			v.add(field+"position", fmt.Sprintf("Position %d is used twice.",
+				e.Position))
+			taken = true
 		}
+		seen[e.Position] = true
 		d, err := ParseDestination(e.Destination, DestinationSpeedDial)
 		if err == nil {
 			err = checker.Check(d)
@@ -237,24 +237,27 @@ func (s *Service) checkSpeedDials(entries []SpeedDial) error {
 			v.add(field+"label", msg)
 		}
 	}
+	if taken {
+		// Still a conflict (409), now naming every entry to move.
+		return fmt.Errorf("selfcare: speed dials: %w: %w", ErrPositionTaken, v)
+	}
 	return v.err()
 }
 
 // labelProblem returns why a label is refused, or "".
 func labelProblem(label string, required bool) string {
 	switch {
-	case strings.TrimSpace(label) == "" && required:
+	case blankText(label) && required:
 		return "Enter a label: the number sends codes after a pause, and the " +
 			"phone would show them otherwise."
 	case !utf8.ValidString(label):
 		return "The label is not valid text."
 	case utf8.RuneCountInString(label) > MaxSpeedDialLabel:
 		return fmt.Sprintf("Use at most %d characters for the label.", MaxSpeedDialLabel)
-	case strings.ContainsFunc(label, func(r rune) bool {
-		return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Co, unicode.Zl,
-			unicode.Zp)
-	}):
+	case strings.ContainsFunc(label, invisibleRune):
 		return "The label holds a control or invisible character."
+	case edgeBlank(label):
+		return "Remove the spaces at the start or end of the label."
 	}
 	return ""
 }

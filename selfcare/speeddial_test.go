@@ -23,7 +23,8 @@ func TestUpdateSpeedDials(t *testing.T) {
 	}{
 		{"a good list is saved", []selfcare.SpeedDial{ben, bank}, nil, nil},
 		{"a repeated position is taken", []selfcare.SpeedDial{bank,
-			{Position: 1, Destination: "4031"}}, selfcare.ErrPositionTaken, nil},
+			{Position: 1, Destination: "4031"}}, selfcare.ErrPositionTaken,
+			[]string{"speedDials[1].position"}},
 		{"every bad field is named", []selfcare.SpeedDial{
 			{Position: 0, Destination: "4031"},
 			{Position: 3, Destination: "95551234,1234"},

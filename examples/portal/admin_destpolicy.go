@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -11,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/ucselfcare/portal/selfcare"
+	"github.com/ucselfcare/portal/selfcare/strictjson"
 )
 
 const destPolicyUsage = `The destination policy: where users may forward calls and point speed
@@ -92,8 +92,11 @@ func (a *admin) printDestPolicy(p selfcare.ConfiguredDestinationPolicy) error {
 	return err
 }
 
-// destPolicySet reads FILE strictly: a misspelt member is refused rather
-// than dropped, since a dropped "allowed" would quietly refuse a class.
+// destPolicySet reads FILE strictly, as the administration API reads its
+// body: a misspelt member is refused rather than dropped, since a dropped
+// "allowed" would quietly refuse a class, and a second "allowed" or an
+// "Allowed" is refused rather than left to win, since it would quietly
+// allow one.
 func (a *admin) destPolicySet(c selfcare.Caller, args []string) error {
 	if len(args) != 1 {
 		return errors.New("admin: destpolicy set needs exactly one FILE.json")
@@ -115,9 +118,7 @@ func (a *admin) destPolicySet(c selfcare.Caller, args []string) error {
 		Custom  bool                        `json:"custom"`
 		Policy  *selfcare.DestinationPolicy `json:"policy"`
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
+	if err := strictjson.Decode(data, &in); err != nil {
 		return fmt.Errorf("admin: %s: %w", args[0], err)
 	}
 	if in.Version == nil || in.Policy == nil {

@@ -9,8 +9,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/ucselfcare/portal/onboarding"
 	"github.com/ucselfcare/portal/selfcare"
@@ -21,9 +24,11 @@ const devicesUsage = `Usage: portal admin [-data DIR] device|code COMMAND [ARGS]
 Phones that onboard with an activation code, and their codes:
 
   device list
-  device add NAME -model MODEL -owner USER [-require-activation]
-      a phone with its MAC: NAME is SEP and the MAC, or the MAC alone
-  device add-dummy -model MODEL -owner USER [-require-activation]
+  device add NAME -model MODEL -owner USER [-require-activation] [-line 1=EXT ...]
+      a phone with its MAC: NAME is SEP and the MAC, or the MAC alone; each
+      -line INDEX=EXTENSION gives it a line (button INDEX, directory number
+      EXTENSION), which forwarding and line settings need
+  device add-dummy -model MODEL -owner USER [-require-activation] [-line 1=EXT ...]
       a phone whose MAC is not known: it gets a dummy name (BAT...), and its
       code works on any phone of the model, which is then renamed SEP+MAC
   device require-activation DEVICE
@@ -161,6 +166,8 @@ func (a *admin) deviceAdd(da *selfcare.DeviceAdmin, args []string, withMAC bool,
 	model := fs.String("model", "", "phone model, such as \"Cisco 8845\" (required)")
 	owner := fs.String("owner", "", "user ID of the owner (required)")
 	require := fs.Bool("require-activation", false, "issue an activation code at once")
+	var lines deviceLines
+	fs.Var(&lines, "line", "a line, `INDEX=EXTENSION` such as 1=2001; repeat for more")
 	var p onboarding.Provision
 	if withMAC {
 		name, err := parseWithID(fs, args, "device name")
@@ -181,15 +188,93 @@ func (a *admin) deviceAdd(da *selfcare.DeviceAdmin, args []string, withMAC bool,
 		}
 	}
 	p.Model, p.Owner = *model, *owner
+	// The lines are checked before anything is written, so that a typo
+	// does not leave a phone provisioned without them.
+	if err := lines.check(); err != nil {
+		return err
+	}
 	d, err := da.Provision(a.ctx, p, *require)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "provisioned\t%s\n", d.Name)
+	if len(lines) > 0 {
+		if err := a.putDeviceLines(d, lines); err != nil {
+			return fmt.Errorf("admin: %s is provisioned without its lines: %w", d.Name, err)
+		}
+		for _, l := range lines {
+			fmt.Fprintf(a.stdout, "line %d\t%s\n", l.Index, l.Extension)
+		}
+	}
 	if *require {
 		return a.whoSeesCode(da, d.Owner)
 	}
 	return nil
+}
+
+// deviceLines collects the -line flags of device add.
+type deviceLines []selfcare.Line
+
+// String implements flag.Value.
+func (ls *deviceLines) String() string {
+	parts := make([]string, len(*ls))
+	for i, l := range *ls {
+		parts[i] = strconv.Itoa(l.Index) + "=" + l.Extension
+	}
+	return strings.Join(parts, " ")
+}
+
+// Set implements flag.Value: INDEX=EXTENSION, such as 1=2001.
+func (ls *deviceLines) Set(v string) error {
+	index, ext, ok := strings.Cut(v, "=")
+	n, err := strconv.Atoi(index)
+	if !ok || err != nil {
+		return fmt.Errorf("%q is not INDEX=EXTENSION, such as 1=2001", v)
+	}
+	*ls = append(*ls, selfcare.Line{Index: n, Extension: ext})
+	return nil
+}
+
+// check applies the rules of [selfcare.Service.PutDevice] to the lines:
+// an index of 1 or more, used once, and an extension that is not empty
+// and holds no control character. PutDevice checks them again.
+func (ls deviceLines) check() error {
+	v := &selfcare.ValidationError{}
+	seen := map[int]bool{}
+	for _, l := range ls {
+		switch {
+		case l.Index < 1 || seen[l.Index]:
+			v.Fields = append(v.Fields, selfcare.FieldError{Field: "line",
+				Message: fmt.Sprintf("Line index %d must be 1 or more and used once "+
+					"per device.", l.Index)})
+		case strings.TrimSpace(l.Extension) == "":
+			v.Fields = append(v.Fields, selfcare.FieldError{Field: "line",
+				Message: fmt.Sprintf("Line %d needs an extension.", l.Index)})
+		case strings.ContainsFunc(l.Extension, unicode.IsControl):
+			v.Fields = append(v.Fields, selfcare.FieldError{Field: "line",
+				Message: fmt.Sprintf("The extension of line %d must not contain "+
+					"control characters.", l.Index)})
+		}
+		seen[l.Index] = true
+	}
+	if len(v.Fields) > 0 {
+		return v
+	}
+	return nil
+}
+
+// putDeviceLines gives the provisioned phone d its lines in the portal's
+// record, keeping the rest of a record that existed before.
+func (a *admin) putDeviceLines(d onboarding.Device, lines deviceLines) error {
+	rec, err := a.store.Device(a.ctx, d.Name)
+	switch {
+	case errors.Is(err, selfcare.ErrNotFound):
+		rec = selfcare.Device{Name: d.Name, Owner: d.Owner, Model: d.Model}
+	case err != nil:
+		return err
+	}
+	rec.Lines = slices.Clone(lines)
+	return a.svc.PutDevice(a.ctx, "", rec)
 }
 
 // whoSeesCode tells the administrator whether owner will find the code on

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/ucselfcare/portal/selfcare"
+	"github.com/ucselfcare/portal/selfcare/strictjson"
 )
 
 const servicesUsage = `Phone services, the catalogue users subscribe their phones to:
@@ -170,10 +170,8 @@ func (a *admin) serviceAdd(c selfcare.Caller, args []string, stderr io.Writer) e
 	if err != nil {
 		return fmt.Errorf("admin: service add: %w", err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	var j serviceJSON
-	if err := dec.Decode(&j); err != nil {
+	if err := strictjson.Decode(data, &j); err != nil {
 		return fmt.Errorf("admin: service add: the JSON does not describe a service "+
 			"(see \"service help\"): %w", err)
 	}

@@ -321,13 +321,13 @@ func TestEndToEndLoginTimeRule(t *testing.T) {
 		t.Errorf("alice before choosing: %+v", a)
 	}
 	st, body = alice.do("PUT", "/ucmuser/api/v1/extension-mobility",
-		map[string]string{"choice": "10:30"}, nil)
+		map[string]string{"choice": "10:30"}, map[string]string{"If-Match": `"0"`})
 	expect(t, "alice chooses 10:30", st, http.StatusOK, body)
 	if a := em(alice, "alice after"); limits(a) != "10:30 10:30" || a.Choice != "10:30" {
 		t.Errorf("alice after choosing: %+v", a)
 	}
 	st, body = alice.do("PUT", "/ucmuser/api/v1/extension-mobility",
-		map[string]string{"choice": "168:01"}, nil)
+		map[string]string{"choice": "168:01"}, map[string]string{"If-Match": `"1"`})
 	expect(t, "alice chooses more than a week", st, http.StatusBadRequest, body)
 	st, body = alice.do("GET", "/ucmuser/extension-mobility", nil, nil)
 	expect(t, "alice's page", st, http.StatusOK, body)

@@ -20,6 +20,8 @@ type paramData struct {
 	servers   []params.Server
 	profiles  map[string]params.UserProfile
 	emChoices map[string]string // user ID -> choice as text
+	// emVersions holds each choice's version; absent is 0.
+	emVersions map[string]int64
 }
 
 var _ selfcare.ParamStore = (*Store)(nil)
@@ -164,25 +166,32 @@ func (s *Store) AssignProfile(_ context.Context, userID, profile string) (string
 }
 
 // EMLoginChoice implements [selfcare.ParamStore].
-func (s *Store) EMLoginChoice(_ context.Context, userID string) (string, error) {
+func (s *Store) EMLoginChoice(_ context.Context, userID string) (string, int64, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if _, ok := s.users[userID]; !ok {
-		return "", fmt.Errorf("login time of %q: %w", userID, selfcare.ErrNotFound)
+		return "", 0, fmt.Errorf("login time of %q: %w", userID, selfcare.ErrNotFound)
 	}
-	return s.params.emChoices[userID], nil
+	return s.params.emChoices[userID], s.params.emVersions[userID], nil
 }
 
 // SetEMLoginChoice implements [selfcare.ParamStore].
-func (s *Store) SetEMLoginChoice(_ context.Context, userID, choice string) error {
+func (s *Store) SetEMLoginChoice(_ context.Context, userID, choice string,
+	version int64) (int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.users[userID]; !ok {
-		return fmt.Errorf("set login time of %q: %w", userID, selfcare.ErrNotFound)
+		return 0, fmt.Errorf("set login time of %q: %w", userID, selfcare.ErrNotFound)
+	}
+	if cur := s.params.emVersions[userID]; cur != version {
+		return 0, fmt.Errorf("set login time of %q: version %d, stored %d: %w", userID,
+			version, cur, selfcare.ErrVersionConflict)
 	}
 	if s.params.emChoices == nil {
 		s.params.emChoices = make(map[string]string)
+		s.params.emVersions = make(map[string]int64)
 	}
 	s.params.emChoices[userID] = choice
-	return nil
+	s.params.emVersions[userID] = version + 1
+	return version + 1, nil
 }

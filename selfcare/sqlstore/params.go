@@ -268,25 +268,40 @@ func (s *Store) AssignProfile(ctx context.Context, userID, profile string) (stri
 }
 
 // EMLoginChoice implements [selfcare.ParamStore].
-func (s *Store) EMLoginChoice(ctx context.Context, userID string) (string, error) {
-	var c string
+func (s *Store) EMLoginChoice(ctx context.Context, userID string) (string, int64, error) {
+	var (
+		c string
+		v int64
+	)
 	err := s.r.QueryRowContext(ctx,
-		`SELECT em_login_choice FROM users WHERE id = ?`, userID).Scan(&c)
+		`SELECT em_login_choice, em_login_version FROM users WHERE id = ?`,
+		userID).Scan(&c, &v)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = selfcare.ErrNotFound
 	}
 	if err != nil {
-		return "", fmt.Errorf("login time of %q: %w", userID, err)
+		return "", 0, fmt.Errorf("login time of %q: %w", userID, err)
 	}
-	return c, nil
+	return c, v, nil
 }
 
 // SetEMLoginChoice implements [selfcare.ParamStore].
-func (s *Store) SetEMLoginChoice(ctx context.Context, userID, choice string) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE users SET em_login_choice = ? WHERE id = ?`,
-		choice, userID)
-	if err := oneRow(res, err, selfcare.ErrNotFound); err != nil {
-		return fmt.Errorf("set login time of %q: %w", userID, err)
+func (s *Store) SetEMLoginChoice(ctx context.Context, userID, choice string,
+	version int64) (int64, error) {
+	// One statement compares and sets, so two writers of one version
+	// cannot both succeed.
+	res, err := s.w.ExecContext(ctx, `UPDATE users SET em_login_choice = ?,
+		em_login_version = em_login_version + 1
+		WHERE id = ? AND em_login_version = ?`, choice, userID, version)
+	err = oneRow(res, err, selfcare.ErrVersionConflict)
+	if errors.Is(err, selfcare.ErrVersionConflict) {
+		// No row changed: the user is missing, or the version moved on.
+		if _, _, rerr := s.EMLoginChoice(ctx, userID); rerr != nil {
+			err = rerr
+		}
 	}
-	return nil
+	if err != nil {
+		return 0, fmt.Errorf("set login time of %q: %w", userID, err)
+	}
+	return version + 1, nil
 }

@@ -72,3 +72,32 @@ func testOwnerChange(t *testing.T, open Opener) {
 	must(t, s.PutDevice(ctx, phone))
 	wantDiff(t, "the first owner's view after the phone came back", read("alice"), seen{})
 }
+
+// testLineDirectory checks HasLine: a number on a line of any phone is
+// found, one that no phone has (any more) is not.
+func testLineDirectory(t *testing.T, open Opener) {
+	ctx, s := fresh(t, open)
+	ld, ok := s.(selfcare.LineDirectory)
+	if !ok {
+		t.Fatalf("%T is not a selfcare.LineDirectory", s)
+	}
+	createUsers(t, ctx, s, "alice")
+	phone := selfcare.Device{Name: "SEPA", Owner: "alice", Lines: []selfcare.Line{
+		{Index: 1, Extension: "4021"}, {Index: 2, Extension: "4022"}}}
+	must(t, s.PutDevice(ctx, phone))
+	has := func(ext string) bool {
+		t.Helper()
+		ok, err := ld.HasLine(ctx, ext)
+		must(t, err)
+		return ok
+	}
+	if !has("4021") || !has("4022") || has("4023") || has("402") {
+		t.Errorf("HasLine 4021 %v, 4022 %v, 4023 %v, 402 %v; want true, true, false, false",
+			has("4021"), has("4022"), has("4023"), has("402"))
+	}
+	phone.Lines = phone.Lines[:1]
+	must(t, s.PutDevice(ctx, phone))
+	if has("4022") {
+		t.Error("HasLine 4022 after the line was removed: true")
+	}
+}

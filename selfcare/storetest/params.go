@@ -108,7 +108,8 @@ func testParams(t *testing.T, open Opener) {
 				return s.assignProfile(ctx, "alice", profHotDesk.Name)
 			}},
 			{"set login time", false, func() error {
-				return s.SetEMLoginChoice(ctx, "alice", "8:00")
+				_, err := s.SetEMLoginChoice(ctx, "alice", "8:00", 0)
+				return err
 			}},
 		}
 		for _, st := range steps {
@@ -233,24 +234,39 @@ func testParams(t *testing.T, open Opener) {
 	t.Run("EMLoginChoiceIsPerUser", func(t *testing.T) {
 		ctx, s := freshParams(t, open)
 		createUsers(t, ctx, s, "alice", "bob")
-		if c := ok(s.EMLoginChoice(ctx, "alice"))(t); c != "" {
-			t.Errorf("fresh EMLoginChoice = %q, want empty", c)
+		type state struct {
+			Choice  string
+			Version int64
 		}
-		must(t, s.SetEMLoginChoice(ctx, "alice", "10:30"))
-		must(t, s.SetEMLoginChoice(ctx, "bob", "none"))
-		must(t, s.SetEMLoginChoice(ctx, "alice", "default"))
-		for user, want := range map[string]string{"alice": "default", "bob": "none"} {
-			if c := ok(s.EMLoginChoice(ctx, user))(t); c != want {
-				t.Errorf("EMLoginChoice(%s) = %q, want %q", user, c, want)
-			}
+		read := func(user string) state {
+			t.Helper()
+			c, v, err := s.EMLoginChoice(ctx, user)
+			must(t, err)
+			return state{c, v}
 		}
+		set := func(user, choice string, version int64) (int64, error) {
+			return s.SetEMLoginChoice(ctx, user, choice, version)
+		}
+		wantDiff(t, "fresh EMLoginChoice", read("alice"), state{})
+		wantDiff(t, "first version", ok(set("alice", "10:30", 0))(t), int64(1))
+		ok(set("bob", "none", 0))(t)
+		wantDiff(t, "second version", ok(set("alice", "default", 1))(t), int64(2))
+		wantDiff(t, "alice", read("alice"), state{"default", 2})
+		wantDiff(t, "bob", read("bob"), state{"none", 1})
 		// The rest of the user is untouched.
 		wantDiff(t, "User", ok(s.User(ctx, "alice"))(t), newUser("alice"))
 
-		_, err := s.EMLoginChoice(ctx, "carol")
+		// A stale or future version changes nothing.
+		for _, v := range []int64{1, 3, 0} {
+			_, err := set("alice", "none", v)
+			wantErr(t, "SetEMLoginChoice stale", err, selfcare.ErrVersionConflict)
+		}
+		wantDiff(t, "alice after conflicts", read("alice"), state{"default", 2})
+
+		_, _, err := s.EMLoginChoice(ctx, "carol")
 		wantErr(t, "EMLoginChoice", err, selfcare.ErrNotFound)
-		wantErr(t, "SetEMLoginChoice", s.SetEMLoginChoice(ctx, "carol", "none"),
-			selfcare.ErrNotFound)
+		_, err = set("carol", "none", 0)
+		wantErr(t, "SetEMLoginChoice", err, selfcare.ErrNotFound)
 	})
 
 	t.Run("ValuesAndServersAreCopied", func(t *testing.T) {

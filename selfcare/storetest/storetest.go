@@ -73,6 +73,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("RemoteDestinations", func(t *testing.T) { testRemoteDestinations(t, open) })
 	t.Run("LineSettings", func(t *testing.T) { testLineSettings(t, open) })
 	t.Run("OwnerChange", func(t *testing.T) { testOwnerChange(t, open) })
+	t.Run("LineDirectory", func(t *testing.T) { testLineDirectory(t, open) })
 }
 
 // base is the suite's clock: a fixed instant with microseconds, so that a

@@ -190,8 +190,11 @@ func TestRefusedSavesAreAccessible(t *testing.T) {
 		{"PIN names the new PIN", "/ucmuser/pin",
 			url.Values{"currentPassword": {sitePassword}, "newPin": {"1111"},
 				"confirmPin": {"1111"}}, 400},
+		{"Do Not Disturb names the option", "/ucmuser/dnd",
+			url.Values{"version": {"0"}, "enabled": {"yes"}, "option": {"loud"},
+				"alert": {"beepOnly"}}, 400},
 		{"Extension Mobility names the choice", "/ucmuser/extension-mobility",
-			url.Values{"choice": {"custom"}, "hours": {"x"}}, 400},
+			url.Values{"choice": {"custom"}, "hours": {"x"}, "version": {"0"}}, 400},
 		{"phone settings name the description", "/ucmuser/phones/SEPANN/settings",
 			url.Values{"version": {"0"}, "description": {long}}, 400},
 	}

@@ -1,14 +1,11 @@
 package web
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
-	"reflect"
 	"strings"
 	"time"
 
@@ -17,56 +14,15 @@ import (
 
 // decodeJSON reads exactly one JSON object into v, a pointer to a struct
 // whose fields all have json tags. Member names must match the tags
-// exactly and appear once: encoding/json alone would take "USERID" for
-// "userId" and let a second "userId" win over the first, and a client that
-// sends either deserves an error, not a silent guess.
+// exactly and appear once, at every depth: encoding/json alone would take
+// "USERID" for "userId" and let a second "userId" win over the first, and
+// a client that sends either deserves an error, not a silent guess.
 func decodeJSON(r *http.Request, v any) error {
 	body, err := readBody(r, "application/json", errMediaType)
 	if err != nil {
 		return err
 	}
-	if err := checkMembers(body, jsonNames(v)); err != nil {
-		return err
-	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return errors.Join(errBadRequest, err)
-	}
-	return nil
-}
-
-// checkMembers makes sure body is one JSON object, and nothing after it,
-// whose members are all known and none repeated.
-func checkMembers(body []byte, known map[string]bool) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return badRequest("the body must be a JSON object")
-	}
-	seen := make(map[string]bool, len(known))
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return errors.Join(errBadRequest, err)
-		}
-		name, _ := tok.(string)
-		switch {
-		case !known[name]:
-			return badRequest(fmt.Sprintf("unknown member %q", name))
-		case seen[name]:
-			return badRequest(fmt.Sprintf("member %q appears twice", name))
-		}
-		seen[name] = true
-		var value json.RawMessage
-		if err := dec.Decode(&value); err != nil {
-			return errors.Join(errBadRequest, err)
-		}
-	}
-	if _, err := dec.Token(); err != nil { // the closing brace
-		return errors.Join(errBadRequest, err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return badRequest("trailing data after the JSON object")
-	}
-	return nil
+	return decodeStrict(body, v)
 }
 
 // readBody reads a request body that must be of media type want, in
@@ -93,19 +49,6 @@ func readBody(r *http.Request, want string, typeErr error) ([]byte, error) {
 
 func badRequest(why string) error {
 	return fmt.Errorf("%w: %s", errBadRequest, why)
-}
-
-// jsonNames returns the member names of the struct that v points to.
-func jsonNames(v any) map[string]bool {
-	t := reflect.TypeOf(v).Elem()
-	names := make(map[string]bool, t.NumField())
-	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		if name != "" && name != "-" {
-			names[name] = true
-		}
-	}
-	return names
 }
 
 type meView struct {

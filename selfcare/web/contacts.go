@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/ucselfcare/portal/params"
 	"github.com/ucselfcare/portal/selfcare"
+	"github.com/ucselfcare/portal/selfcare/strictjson"
 )
 
 // Phone contacts, per phone: a collection under the phone, each contact a
@@ -118,29 +118,14 @@ func decodeContactPatch(r *http.Request, want string, typeErr error) (
 		patch.Methods = selfcare.Null[[]selfcare.ContactMethod]()
 		return patch, nil
 	}
-	var items []json.RawMessage
-	if err := json.Unmarshal(raw, &items); err != nil {
-		return patch, badRequest("methods must be a list of {type, number} or null")
+	// Each method is a whole value, not a patch: its members are read
+	// strictly, a missing one being empty.
+	var items []contactMethodView
+	if err := strictjson.Decode(raw, &items); err != nil {
+		return patch, within("methods", err)
 	}
 	methods := make([]selfcare.ContactMethod, 0, len(items))
-	for i, item := range items {
-		f, err := objectMembers(item, map[string]bool{"type": true, "number": true})
-		if err != nil {
-			return patch, fmt.Errorf("methods[%d]: %w", i, err)
-		}
-		var mv contactMethodView
-		if raw, ok := f["type"]; ok {
-			if json.Unmarshal(raw, &mv.Type) != nil {
-				return patch, badRequest(fmt.Sprintf("methods[%d].type must be work, "+
-					"home, mobile or other", i))
-			}
-		}
-		if raw, ok := f["number"]; ok {
-			if json.Unmarshal(raw, &mv.Number) != nil {
-				return patch, badRequest(fmt.Sprintf("methods[%d].number must be a "+
-					"string", i))
-			}
-		}
+	for _, mv := range items {
 		methods = append(methods, selfcare.ContactMethod(mv))
 	}
 	patch.Methods = selfcare.Set(methods)
@@ -408,7 +393,9 @@ func readContactForm(r *http.Request) (typedContact, error) {
 		LastName: f.Get("lastName"), Nickname: f.Get("nickname"),
 		Company: f.Get("company"), Email: f.Get("email")}}
 	types, numbers := f["methodType"], f["methodNumber"]
-	if len(types) != len(numbers) || len(types) > selfcare.MaxContactMethods {
+	// Too many rows is the user's to correct, beside the numbers: the
+	// service refuses more than MaxContactMethods by field.
+	if len(types) != len(numbers) {
 		return t, badRequest("the form's number rows are incomplete")
 	}
 	t.form = newContactForm(t.contact)

@@ -1,10 +1,6 @@
 package web
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 
 	"github.com/ucselfcare/portal/selfcare"
@@ -47,29 +43,18 @@ func (h *Handler) apiDestPolicy(w http.ResponseWriter, r *http.Request,
 }
 
 // apiPutDestPolicy takes the policy itself as the body, as GET shows it
-// under "policy". Unknown members are refused at every depth, so that a
-// misspelt "alowed" cannot quietly leave a class refusing.
+// under "policy". Unknown, repeated and case-variant members are refused
+// at every depth, so that neither a misspelt "alowed" nor a second
+// "Allowed" can quietly change what a class allows.
 func (h *Handler) apiPutDestPolicy(w http.ResponseWriter, r *http.Request,
 	c selfcare.Caller) error {
 	version, err := ifMatchVersion(r)
 	if err != nil {
 		return err
 	}
-	body, err := readBody(r, "application/json", errMediaType)
-	if err != nil {
-		return err
-	}
-	if err := checkMembers(body, jsonNames(&selfcare.DestinationPolicy{})); err != nil {
-		return err
-	}
 	var in selfcare.DestinationPolicy
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		return errors.Join(errBadRequest, err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return badRequest("the body must be one JSON object")
+	if err := decodeJSON(r, &in); err != nil {
+		return err
 	}
 	p, err := h.svc.SetDestinationPolicy(r.Context(), c, in, version)
 	if err != nil {

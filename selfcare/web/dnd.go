@@ -3,8 +3,10 @@ package web
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 
+	"github.com/ucselfcare/portal/params"
 	"github.com/ucselfcare/portal/selfcare"
 )
 
@@ -147,16 +149,30 @@ func (h *Handler) dndSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return badRequest("the form lacks the setting's version")
 	}
-	var (
-		opt   selfcare.DNDOption
-		alert selfcare.DNDAlert
-	)
-	if opt.UnmarshalText([]byte(r.PostForm.Get("option"))) != nil ||
-		alert.UnmarshalText([]byte(r.PostForm.Get("alert"))) != nil {
-		return badRequest("choose an option and an alert")
+	// A hidden page refuses the post before looking at its values.
+	if err := h.gatePage(r, params.FeatureDoNotDisturb); err != nil {
+		return err
 	}
-	patch := selfcare.DNDPatch{Enabled: selfcare.Set(r.PostForm.Get("enabled") == "on"),
-		Option: selfcare.Set(opt), Alert: selfcare.Set(alert)}
+	patch, fields := dndFormPatch(r.PostForm)
+	if len(fields) > 0 {
+		// A value no control of the form sends is refused beside its
+		// control, with what was posted shown again.
+		d, err := h.dndData(r)
+		if err != nil {
+			return err
+		}
+		d.Enabled = r.PostForm.Get("enabled") == "on"
+		d.Option, d.Alert = r.PostForm.Get("option"), r.PostForm.Get("alert")
+		d.Fields = fields
+		d.Summary = summarize(fields,
+			formField{"enabled", "dnd-on", "Turn on Do Not Disturb"},
+			formField{"option", "dnd-opt-" + selfcare.DNDRingerOff.String(),
+				"While it is on, incoming calls"},
+			formField{"alert", "dnd-alert", "Alert for an incoming call"})
+		d.Error = "Do Not Disturb was not saved. See the messages beside the fields."
+		h.renderDND(w, r, http.StatusBadRequest, d)
+		return nil
+	}
 	_, uerr := h.svc.UpdateDoNotDisturb(r.Context(), principalFrom(r.Context()), patch,
 		version, remoteAddr(r))
 	if uerr == nil {
@@ -174,6 +190,30 @@ func (h *Handler) dndSubmit(w http.ResponseWriter, r *http.Request) error {
 		"your change again."
 	h.renderDND(w, r, http.StatusConflict, d)
 	return nil
+}
+
+// dndFormPatch reads the Do Not Disturb form. A browser sends the box as
+// "on" or not at all, and only the values the form offers; anything else
+// was typed by hand and is refused by field, never read as "off".
+func dndFormPatch(f url.Values) (selfcare.DNDPatch, map[string]string) {
+	fields := map[string]string{}
+	var (
+		opt   selfcare.DNDOption
+		alert selfcare.DNDAlert
+	)
+	enabled := f.Get("enabled")
+	if enabled != "" && enabled != "on" {
+		fields["enabled"] = "Tick the box to turn Do Not Disturb on, or leave it " +
+			"empty to turn it off."
+	}
+	if opt.UnmarshalText([]byte(f.Get("option"))) != nil {
+		fields["option"] = "Choose Ringer off or Call reject."
+	}
+	if alert.UnmarshalText([]byte(f.Get("alert"))) != nil {
+		fields["alert"] = "Choose No alert, Flash only or Beep only."
+	}
+	return selfcare.DNDPatch{Enabled: selfcare.Set(enabled == "on"),
+		Option: selfcare.Set(opt), Alert: selfcare.Set(alert)}, fields
 }
 
 // renderDND is render for the Do Not Disturb page's own data.

@@ -59,6 +59,8 @@ var statusTable = []struct {
 		"You are not allowed to do this."},
 	{errCrossOrigin, http.StatusForbidden, "cross_origin",
 		"This request came from another site and was refused."},
+	// Before ErrInvalid: it carries the field errors that name the entries.
+	{selfcare.ErrPositionTaken, http.StatusConflict, "conflict", "It already exists."},
 	{selfcare.ErrInvalid, http.StatusBadRequest, "invalid", "Some values are not valid."},
 	{errBadRequest, http.StatusBadRequest, "bad_request", "The request is malformed."},
 	{errMediaType, http.StatusUnsupportedMediaType, "unsupported_media_type",
@@ -131,6 +133,7 @@ func toAPIError(err error) (apiError, bool) {
 					ae.Fields = append(ae.Fields, fieldError{f.Field, f.Message})
 				}
 			}
+			jsonDetail(err, &ae)
 			paramsDetail(err, &ae)
 			return ae, true
 		}

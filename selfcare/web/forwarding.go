@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/ucselfcare/portal/params"
 	"github.com/ucselfcare/portal/selfcare"
+	"github.com/ucselfcare/portal/selfcare/strictjson"
 )
 
 // Call forwarding, per directory number: a JSON resource with a version
@@ -176,29 +177,26 @@ func decodeForwardingPatch(r *http.Request) (selfcare.ForwardingPatch, error) {
 		fields, err := objectMembers(raw, map[string]bool{"voicemail": true,
 			"destination": true})
 		if err != nil {
-			return patch, fmt.Errorf("%s: %w", name, err)
+			return patch, within(name, err)
 		}
 		var rp selfcare.ForwardRulePatch
 		if rp.Voicemail, err = patchField[bool](fields, "voicemail"); err != nil {
-			return patch, fmt.Errorf("%s: %w", name, err)
+			return patch, within(name, err)
 		}
 		if rp.Destination, err = patchField[string](fields, "destination"); err != nil {
-			return patch, fmt.Errorf("%s: %w", name, err)
+			return patch, within(name, err)
 		}
 		patch.Rules[k] = selfcare.Set(rp)
 	}
 	return patch, nil
 }
 
-// objectMembers checks that data is one JSON object with known, unrepeated
-// members and returns them.
+// objectMembers checks that data is one JSON object with known members,
+// named exactly, none repeated at any depth, and returns them undecoded.
 func objectMembers(data []byte, known map[string]bool) (map[string]json.RawMessage, error) {
-	if err := checkMembers(data, known); err != nil {
-		return nil, err
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, errors.Join(errBadRequest, err)
+	m, err := strictjson.Members(data, known)
+	if err != nil {
+		return nil, bodyError(err)
 	}
 	return m, nil
 }
@@ -217,9 +215,15 @@ func patchField[T any](m map[string]json.RawMessage, name string) (
 		return selfcare.Null[T](), nil
 	}
 	var v T
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return selfcare.PatchField[T]{}, badRequest(fmt.Sprintf("%s must be a %T or null",
-			name, v))
+	if err := strictjson.Decode(raw, &v); err != nil {
+		want := "one of the documented values"
+		switch any(v).(type) {
+		case bool:
+			want = "true, false"
+		case string:
+			want = "a string"
+		}
+		return selfcare.PatchField[T]{}, memberError(name, "must be "+want+" or null")
 	}
 	return selfcare.Set(v), nil
 }
@@ -236,6 +240,8 @@ type forwardingLine struct {
 	Extension string
 	Version   int64
 	Rules     []forwardingRule
+	// Sections are the parts of the form rendered, for its markers.
+	Sections []string
 	// Error and Notice concern this line's last submission.
 	Error, Notice string
 }
@@ -264,6 +270,9 @@ func toForwardingLine(f selfcare.CallForwarding, feats params.Features) forwardi
 	for _, k := range selfcare.ForwardKinds() {
 		if !feats.AllowsForward(k) {
 			continue
+		}
+		if sec := fwSection(k); !slices.Contains(l.Sections, sec) {
+			l.Sections = append(l.Sections, sec)
 		}
 		r := f.Rule(k)
 		l.Rules = append(l.Rules, forwardingRule{Name: selfcare.ForwardRuleName(k),
@@ -319,17 +328,9 @@ func (h *Handler) forwardingSubmit(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return badRequest("the form lacks the line's version")
 	}
-	feats := h.svc.Features(ctx, p)
-	var patch selfcare.ForwardingPatch
-	for _, k := range selfcare.ForwardKinds() {
-		if !feats.AllowsForward(k) {
-			continue
-		}
-		name := selfcare.ForwardRuleName(k)
-		patch.Rules[k] = selfcare.Set(selfcare.ForwardRulePatch{
-			Voicemail:   selfcare.Set(r.PostForm.Get(name+".voicemail") == "on"),
-			Destination: selfcare.Set(r.PostForm.Get(name + ".destination")),
-		})
+	patch, err := h.forwardingFormPatch(r)
+	if err != nil {
+		return err
 	}
 	saved, uerr := h.svc.UpdateCallForwarding(ctx, p, ext, patch, version, remoteAddr(r))
 	if uerr == nil {
@@ -385,6 +386,60 @@ func (h *Handler) forwardingSubmit(w http.ResponseWriter, r *http.Request) error
 	}
 	h.renderForwarding(w, r, status, d)
 	return nil
+}
+
+// The parts of a line's forwarding form (forms.go): Call Forward All, and
+// the busy and no-answer rules that Show Call Forwarding can hide.
+const (
+	fwSectionAll   = "all"
+	fwSectionRules = "rules"
+)
+
+// fwSection is the part of the form that shows rule k.
+func fwSection(k params.ForwardKind) string {
+	if k == params.ForwardAllCalls {
+		return fwSectionAll
+	}
+	return fwSectionRules
+}
+
+// forwardingFormPatch reads the rules of the parts that the posted form
+// rendered, and only those. A part the parameters hide now is refused
+// with the gate's error, which names the parameter.
+func (h *Handler) forwardingFormPatch(r *http.Request) (selfcare.ForwardingPatch, error) {
+	var patch selfcare.ForwardingPatch
+	f := r.PostForm
+	secs := postedSections(f)
+	fields := map[string][]string{}
+	for _, k := range selfcare.ForwardKinds() {
+		name := selfcare.ForwardRuleName(k)
+		fields[fwSection(k)] = append(fields[fwSection(k)], name+".voicemail",
+			name+".destination")
+	}
+	feats := h.svc.Features(r.Context(), principalFrom(r.Context()))
+	for _, k := range selfcare.ForwardKinds() {
+		sec := fwSection(k)
+		if !secs.has(sec, fields[sec]...) {
+			continue
+		}
+		if !feats.AllowsForward(k) {
+			gate := params.FeatureCallForwardRules
+			if sec == fwSectionAll {
+				gate = params.FeatureCallForwardAll
+			}
+			if err := h.gatePage(r, gate); err != nil {
+				return patch, err
+			}
+			return patch, badRequest("the form has a part of call forwarding that is " +
+				"not offered")
+		}
+		name := selfcare.ForwardRuleName(k)
+		patch.Rules[k] = selfcare.Set(selfcare.ForwardRulePatch{
+			Voicemail:   selfcare.Set(f.Get(name+".voicemail") == "on"),
+			Destination: selfcare.Set(f.Get(name + ".destination")),
+		})
+	}
+	return patch, nil
 }
 
 // renderForwarding is render for the forwarding page's own data.

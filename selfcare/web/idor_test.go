@@ -54,7 +54,7 @@ var idorCases = map[string]idorCase{
 	"GET {prefix}phones/{device}/settings":       {},
 	"POST {prefix}phones/{device}/settings": {idorForm,
 		"version=0&description=Ben%27s+now"},
-	"POST {prefix}additional-phones/{id}": {idorForm, "version=1&number=4031&" +
+	"POST {prefix}additional-phones/{id}": {idorForm, "version=1&number=914085550124&" +
 		"description=Ben%27s+now&voicemailAvoidance=useSystemDefault&" +
 		"delayBeforeRinging=4.0&answerTooSoon=1.5&answerTooLate=19.0"},
 	"POST {prefix}additional-phones/{id}/delete": {idorForm, "version=1"},
@@ -93,7 +93,7 @@ func TestEveryRouteRefusesAnotherUsersObjects(t *testing.T) {
 		return v.ID + v.ServiceID
 	}
 	contact := created(api+"phones/SEPANN/contacts", `{"firstName":"Cy","lastName":"Ames"}`)
-	rd := created(api+"remote-destinations", `{"number":"4031","description":"Desk"}`)
+	rd := created(api+"remote-destinations", `{"number":"914085550123","description":"Home"}`)
 	service := created(api+"phones/SEPANN/services",
 		`{"serviceId":"agent","parameters":{"agentId":"4711","password":"ann-pw"}}`)
 

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 
 	"github.com/ucselfcare/portal/params"
@@ -397,26 +396,25 @@ func (h *Handler) lineSettingsSubmit(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return badRequest("the form lacks the line's version")
 	}
-	// The shown parts are saved whole. A field of a hidden part, which the
-	// page does not offer, is passed on too, so that the service refuses
-	// the form as it refuses such a patch.
-	sec := h.lineSections(r)
-	posted := func(names ...string) bool {
-		return slices.ContainsFunc(names, func(n string) bool { return f.Has(n) })
-	}
+	// The parts the form rendered are saved whole, and only they
+	// (forms.go): a part hidden when the page was rendered keeps its
+	// stored values. A part the form sent but the parameters hide now is
+	// passed on, so that the service refuses it as it refuses such a
+	// patch, naming the parameter.
+	secs := postedSections(f)
 	var patch selfcare.LineSettingsPatch
-	if sec.Ring || posted("ringIdle", "ringOnCall") {
+	if secs.has(lsSectionRing, "ringIdle", "ringOnCall") {
 		patch.RingIdle = lineFormEnum[selfcare.RingSetting](f.Get("ringIdle"))
 		patch.RingOnCall = lineFormEnum[selfcare.RingSetting](f.Get("ringOnCall"))
 	}
-	if sec.Label || posted("label") {
+	if secs.has(lsSectionLabel, "label") {
 		patch.Label = selfcare.Set(f.Get("label"))
 	}
-	if sec.MWI || posted("mwiVisual", "mwiAudible") {
+	if secs.has(lsSectionMWI, "mwiVisual", "mwiAudible") {
 		patch.MWIVisual = lineFormEnum[selfcare.MWIVisual](f.Get("mwiVisual"))
 		patch.MWIAudible = lineFormEnum[selfcare.MWIAudible](f.Get("mwiAudible"))
 	}
-	if sec.History || posted("logMissedCalls") {
+	if secs.has(lsSectionHistory, "logMissedCalls") {
 		patch.LogMissedCalls = selfcare.Set(f.Get("logMissedCalls") == "on")
 	}
 	_, uerr := h.svc.UpdateLineSettings(ctx, principalFrom(ctx), device, index, patch,
@@ -473,6 +471,14 @@ func (h *Handler) lineSettingsSubmit(w http.ResponseWriter, r *http.Request) err
 	h.renderLineSettings(w, r, status, d)
 	return nil
 }
+
+// The parts of a line's form, for its section markers (forms.go).
+const (
+	lsSectionRing    = "ring"
+	lsSectionLabel   = "label"
+	lsSectionMWI     = "mwi"
+	lsSectionHistory = "history"
+)
 
 // lineFormFieldOf maps the service's field names to the form's.
 var lineFormFieldOf = map[string]string{lsRingIdle: "ringIdle", lsRingOnCall: "ringOnCall",

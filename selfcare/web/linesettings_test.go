@@ -377,7 +377,8 @@ func TestLineSettingsPage(t *testing.T) {
 
 	form := url.Values{"device": {"SEPANN"}, "index": {"2"}, "version": {"0"},
 		"ringIdle": {"flashOnly"}, "ringOnCall": {"useSystemDefault"},
-		"label": {"<b>Sales</b>"}, "mwiVisual": {"lightOnly"}, "mwiAudible": {"default"}}
+		"label": {"<b>Sales</b>"}, "mwiVisual": {"lightOnly"}, "mwiAudible": {"default"},
+		"section": {"history"}} // the box is shown, and not ticked
 	res := ann.followSaved(postLineForm(ann, form))
 	body = string(res.Body)
 	if res.StatusCode != 200 || !strings.Contains(body, "have been saved") ||

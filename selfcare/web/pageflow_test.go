@@ -106,7 +106,7 @@ func TestSavedFormsRedirect(t *testing.T) {
 			"methodNumber": {"4022"}}, "/ucmuser/contacts?device=SEPANN&saved=saved:",
 			"The contact Grace has been saved.", "Work: 4022"},
 		{"Extension Mobility", "/ucmuser/extension-mobility", url.Values{
-			"choice": {"custom"}, "hours": {"10"}, "minutes": {"30"}},
+			"choice": {"custom"}, "hours": {"10"}, "minutes": {"30"}, "version": {"0"}},
 			"/ucmuser/extension-mobility?saved=em",
 			"Your maximum login time has been saved.", "<td>10:30</td>"},
 		{"PIN", "/ucmuser/pin", url.Values{"currentPassword": {sitePassword},

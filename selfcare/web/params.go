@@ -224,6 +224,8 @@ type emView struct {
 	Choice    string   `json:"choice"`
 	Effective emLimits `json:"effective"`
 	System    emLimits `json:"systemDefault"`
+	// Version is the choice's version, also the ETag.
+	Version int64 `json:"version"`
 
 	// The form's state, for the page only: text, so that a refused form
 	// shows what was typed.
@@ -240,7 +242,7 @@ func toEMView(em selfcare.EMLogin) *emView {
 	v := &emView{Allowed: em.Allowed, Profile: em.Profile, Choice: em.Choice.String(),
 		Effective: emLimits{em.Intra.String(), em.Inter.String()},
 		System:    emLimits{em.SystemIntra.String(), em.SystemInter.String()},
-		Mode:      em.Choice.String(), Hours: "0", Minutes: "0"}
+		Version:   em.Version, Mode: em.Choice.String(), Hours: "0", Minutes: "0"}
 	if em.Choice.Mode == params.EMCustom {
 		v.Mode = "custom"
 		v.Hours = strconv.Itoa(int(em.Choice.Max / time.Hour))
@@ -254,8 +256,15 @@ func (h *Handler) apiEM(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toEMView(em))
+	writeEM(w, em)
 	return nil
+}
+
+// writeEM answers the choice with its version as the ETag, which a PUT
+// names in If-Match.
+func writeEM(w http.ResponseWriter, em selfcare.EMLogin) {
+	w.Header().Set("ETag", etag(em.Version))
+	writeJSON(w, http.StatusOK, toEMView(em))
 }
 
 // apiSetEM stores the user's choice. A body without a choice, or with an
@@ -274,15 +283,20 @@ func (h *Handler) apiSetEM(w http.ResponseWriter, r *http.Request) error {
 	if err := h.svc.CheckFeature(r.Context(), p, params.FeatureEMLoginTime); err != nil {
 		return err
 	}
+	// Then the version: two clients must not overwrite each other.
+	version, err := ifMatchVersion(r)
+	if err != nil {
+		return err
+	}
 	choice, err := params.ParseEMLoginChoiceInput(in.Choice)
 	if err != nil {
 		return err
 	}
-	em, err := h.svc.SetEMLoginTime(r.Context(), p, choice, remoteAddr(r))
+	em, err := h.svc.SetEMLoginTime(r.Context(), p, choice, version, remoteAddr(r))
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toEMView(em))
+	writeEM(w, em)
 	return nil
 }
 
@@ -314,12 +328,36 @@ func (h *Handler) emSubmit(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := principalFrom(r.Context())
 	d := pageData{Title: "Extension Mobility", Nav: "extension-mobility"}
+	version, err := strconv.ParseInt(r.PostForm.Get("version"), 10, 64)
+	if err != nil {
+		return badRequest("the form lacks the choice's version")
+	}
 	choice, err := formEMChoice(r)
 	if err == nil {
 		var em selfcare.EMLogin
-		if em, err = h.svc.SetEMLoginTime(r.Context(), p, choice, remoteAddr(r)); err == nil {
+		em, err = h.svc.SetEMLoginTime(r.Context(), p, choice, version, remoteAddr(r))
+		if err == nil {
 			d.Params.EM = toEMView(em)
 		}
+	}
+	if errors.Is(err, selfcare.ErrVersionConflict) {
+		// Another tab or client saved first: show what is in force now.
+		em, lerr := h.svc.EMLoginTime(r.Context(), p)
+		if lerr != nil {
+			return lerr
+		}
+		d.Params.EM = toEMView(em)
+		d.Error = "Your maximum login time was changed elsewhere after you opened " +
+			"this page, so your change was not saved. The choice now in force is " +
+			"shown; make your change again."
+		d.Summary = []problem{{Target: "em-default", Message: "Maximum login time"}}
+		h.render(w, r, http.StatusConflict, "em.html", d)
+		return nil
+	}
+	if errors.Is(err, params.ErrInvalid) {
+		// The service's refusal is worded for the API; the page says it
+		// in the form's own terms.
+		err = emFormError(emRangeMessage)
 	}
 	if d.Params.EM == nil {
 		// The limits as stored, and the form as it was filled in, with the
@@ -355,14 +393,31 @@ func formEMChoice(r *http.Request) (params.EMLoginChoice, error) {
 	case "custom":
 		hours, herr := strconv.Atoi(strings.TrimSpace(r.PostForm.Get("hours")))
 		mins, merr := strconv.Atoi(strings.TrimSpace(r.PostForm.Get("minutes")))
-		if herr != nil || merr != nil || hours < 0 || mins < 0 || mins > 59 {
-			return params.EMLoginChoice{},
-				emFormError("Enter whole hours and minutes from 0:01 to 168:00.")
+		switch {
+		case herr != nil || merr != nil || hours < 0 || mins < 0:
+			return params.EMLoginChoice{}, emFormError("Enter the hours and the " +
+				"minutes as whole numbers, such as 8 hours and 30 minutes.")
+		case mins > 59:
+			return params.EMLoginChoice{}, emFormError("Enter at most 59 minutes; " +
+				"add whole hours to the hours instead.")
+		case hours > 168 || hours == 168 && mins > 0:
+			return params.EMLoginChoice{}, emFormError("Enter at most 168 hours " +
+				"(one week).")
+		case hours == 0 && mins == 0:
+			return params.EMLoginChoice{}, emFormError("Enter at least 1 minute, or " +
+				"choose no maximum login time.")
 		}
-		return params.ParseEMLoginChoice(fmt.Sprintf("%d:%02d", hours, mins))
+		c, err := params.ParseEMLoginChoice(fmt.Sprintf("%d:%02d", hours, mins))
+		if err != nil {
+			return c, emFormError(emRangeMessage)
+		}
+		return c, nil
 	}
 	return params.EMLoginChoice{}, emFormError("Choose one of the three options.")
 }
+
+// emRangeMessage says on the page what times the service takes.
+const emRangeMessage = "Enter a time from 1 minute to 168 hours (one week)."
 
 // emFormError refuses the form's choice with a message beside it.
 func emFormError(msg string) error {

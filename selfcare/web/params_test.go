@@ -211,20 +211,22 @@ func TestExtensionMobilityPageAndAPI(t *testing.T) {
 		!strings.Contains(body, `href="/ucmuser/extension-mobility"`) {
 		t.Fatalf("page with the option: %d %s", rec.Code, body)
 	}
-	form := url.Values{"choice": {"custom"}, "hours": {"10"}, "minutes": {"30"}}
+	form := url.Values{"choice": {"custom"}, "hours": {"10"}, "minutes": {"30"},
+		"version": {"0"}}
 	rec = followSavedRec(t, p.h, call(t, p.h, "POST", "/ucmuser/extension-mobility",
 		form.Encode(), p.user()), p.user())
 	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "<td>10:30</td>") {
 		t.Errorf("custom time by form: %d %s", rec.Code, rec.Body)
 	}
 	form.Set("hours", "168")
+	form.Set("version", "1")
 	rec = call(t, p.h, "POST", "/ucmuser/extension-mobility", form.Encode(), p.user())
 	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(),
-		"above 168:00") {
+		"Enter at most 168 hours") {
 		t.Errorf("168:30 by form: %d %s", rec.Code, rec.Body)
 	}
-	rec = call(t, p.h, "PUT", "/ucmuser/api/v1/extension-mobility", `{"choice":"none"}`,
-		p.user())
+	rec = callIfMatch(t, p.h, "PUT", "/ucmuser/api/v1/extension-mobility",
+		`{"choice":"none"}`, `"1"`, p.user())
 	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(),
 		`"effective":{"intraCluster":"none","interCluster":"none"}`) {
 		t.Errorf("PUT none: %d %s", rec.Code, rec.Body)
@@ -519,7 +521,8 @@ func TestExtensionMobilityRefusesAMissingChoice(t *testing.T) {
 	if err := p.svc.AssignProfile(t.Context(), local, probeUser, prof.Name); err != nil {
 		t.Fatal(err)
 	}
-	if rec := call(t, p.h, "PUT", api, `{"choice":"none"}`, p.user()); rec.Code != 200 {
+	if rec := callIfMatch(t, p.h, "PUT", api, `{"choice":"none"}`, `"0"`,
+		p.user()); rec.Code != 200 {
 		t.Fatalf("none: %d %s", rec.Code, rec.Body)
 	}
 	for _, tt := range []struct{ body, says string }{
@@ -528,7 +531,7 @@ func TestExtensionMobilityRefusesAMissingChoice(t *testing.T) {
 		{`{"choice":"1:60"}`, "the minutes are above 59"},
 		{`{"choice":"١٦٨:٠٠"}`, "the hours must be ASCII digits 0-9"},
 	} {
-		rec := call(t, p.h, "PUT", api, tt.body, p.user())
+		rec := callIfMatch(t, p.h, "PUT", api, tt.body, `"1"`, p.user())
 		_, _, fields := apiErr(t, rec)
 		if rec.Code != http.StatusBadRequest || !strings.Contains(fields["choice"], tt.says) ||
 			fields["EMLoginChoice"] != "" {
@@ -541,13 +544,15 @@ func TestExtensionMobilityRefusesAMissingChoice(t *testing.T) {
 		t.Errorf("after the refusals: %s", rec.Body)
 	}
 	// The form names the same field, and shows its error beside it.
-	form := url.Values{"choice": {"custom"}, "hours": {"1"}, "minutes": {"60"}}
+	form := url.Values{"choice": {"custom"}, "hours": {"1"}, "minutes": {"60"},
+		"version": {"1"}}
 	rec = call(t, p.h, "POST", "/ucmuser/extension-mobility", form.Encode(), p.user())
 	if body := rec.Body.String(); rec.Code != http.StatusBadRequest ||
 		!strings.Contains(body, `id="em-error"`) {
 		t.Errorf("form with 1:60: %d %.2000s", rec.Code, body)
 	}
-	rec = call(t, p.h, "POST", "/ucmuser/extension-mobility", "choice=later", p.user())
+	rec = call(t, p.h, "POST", "/ucmuser/extension-mobility", "choice=later&version=1",
+		p.user())
 	if body := rec.Body.String(); rec.Code != http.StatusBadRequest ||
 		!strings.Contains(body, `id="em-error"`) {
 		t.Errorf("form without a valid choice: %d %.2000s", rec.Code, body)

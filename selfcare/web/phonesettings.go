@@ -313,9 +313,18 @@ func (h *Handler) phoneSettingsSubmit(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return badRequest("the form lacks the phone's version")
 	}
-	patch := selfcare.PhoneSettingsPatch{
-		Description: selfcare.Set(r.PostForm.Get("description"))}
-	if r.PostForm.Has("phoneLocale") {
+	// Only the parts the form rendered (forms.go). The display language,
+	// which a parameter hides, is refused naming it when the form sent it
+	// while it is hidden.
+	secs := postedSections(r.PostForm)
+	var patch selfcare.PhoneSettingsPatch
+	if secs.has("description", "description") {
+		patch.Description = selfcare.Set(r.PostForm.Get("description"))
+	}
+	if secs.has("locale", "phoneLocale") {
+		if !h.showPhoneLocale(r) {
+			return h.gatePage(r, params.FeaturePhoneLocale)
+		}
 		patch.PhoneLocale = selfcare.Set(r.PostForm.Get("phoneLocale"))
 	}
 	saved, uerr := h.svc.UpdatePhone(r.Context(), principalFrom(r.Context()),

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ucselfcare/portal/params"
 	"github.com/ucselfcare/portal/selfcare"
+	"github.com/ucselfcare/portal/selfcare/strictjson"
 )
 
 // Remote destinations ("additional phones"), per user: a JSON collection
@@ -277,22 +278,14 @@ func decodeSchedule(m map[string]json.RawMessage) (
 	case isNull(raw):
 		return selfcare.Null[[]selfcare.ScheduleRow](), nil
 	}
-	var items []json.RawMessage
-	if err := json.Unmarshal(raw, &items); err != nil {
-		return selfcare.PatchField[[]selfcare.ScheduleRow]{},
-			badRequest("schedule must be a list of {day, start, end} or null")
+	// Each row is a whole value, not a patch: all its members are read
+	// strictly, a missing one being zero as in a new row.
+	var items []scheduleRowView
+	if err := strictjson.Decode(raw, &items); err != nil {
+		return selfcare.PatchField[[]selfcare.ScheduleRow]{}, within("schedule", err)
 	}
 	rows := make([]selfcare.ScheduleRow, 0, len(items))
-	for _, it := range items {
-		if err := checkMembers(it, jsonNames(&scheduleRowView{})); err != nil {
-			return selfcare.PatchField[[]selfcare.ScheduleRow]{}, err
-		}
-		var row scheduleRowView
-		if err := json.Unmarshal(it, &row); err != nil {
-			return selfcare.PatchField[[]selfcare.ScheduleRow]{},
-				badRequest("a schedule row is {\"day\": 0-6, \"start\": \"HH:MM\", " +
-					"\"end\": \"HH:MM\"}")
-		}
+	for _, row := range items {
 		rows = append(rows, selfcare.ScheduleRow(row))
 	}
 	return selfcare.Set(rows), nil
@@ -509,7 +502,9 @@ func typedForm(r *http.Request) (f rdForm, patch selfcare.RemoteDestinationPatch
 		Soon: pf.Get("answerTooSoon"), Late: pf.Get("answerTooLate"),
 		Avoidance: pf.Get("voicemailAvoidance"), TimeZone: pf.Get("timeZone")}
 	days, starts, ends := pf["day"], pf["start"], pf["end"]
-	if len(days) != len(starts) || len(days) != len(ends) || len(days) > rdScheduleRows {
+	// Too many rows is the user's to correct: the service refuses more
+	// than its maximum beside the schedule.
+	if len(days) != len(starts) || len(days) != len(ends) {
 		return f, patch, nil, nil, badRequest("the form's schedule rows are incomplete")
 	}
 	var avoid selfcare.VoicemailAvoidance

@@ -53,11 +53,17 @@ func readRoutes(tb testing.TB, dir string) []string {
 	// A helper that registers the pattern it is given can be declared
 	// after its callers, and can be called by another helper: read until
 	// no new helper turns up, then once more for the routes and errors.
-	for {
+	// Each pass follows one more level of helpers; a helper that calls
+	// itself with a longer pattern would never settle.
+	for pass := 0; ; pass++ {
 		before := fmt.Sprint(rr.helpers)
 		rr.readFuncs(files)
 		if fmt.Sprint(rr.helpers) == before {
 			break
+		}
+		if pass == 16 {
+			tb.Fatalf("route helpers still turn up new patterns after %d passes: %q",
+				pass, rr.helpers)
 		}
 	}
 	rr.routes, rr.problems = nil, nil
@@ -184,8 +190,12 @@ func (rr *routeReader) readBody(fn *ast.FuncDecl, sc *funcScope) {
 			case rx != "" && sc.isRegister(rx):
 				sc.handles[id.Name] = true
 			default:
+				// A variable given something unreadable must not keep
+				// the string it held before.
 				if v, ok := rr.text(rhs[i], sc.vars, sc); ok {
 					sc.vars[id.Name] = v
+				} else {
+					delete(sc.vars, id.Name)
 				}
 			}
 		}

@@ -3,7 +3,6 @@ package web
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/ucselfcare/portal/params"
 	"github.com/ucselfcare/portal/selfcare"
+	"github.com/ucselfcare/portal/selfcare/strictjson"
 )
 
 // Phone services, per phone: the offered catalogue (without URLs), and a
@@ -178,27 +178,26 @@ func serviceMembers(body []byte, known map[string]bool) (map[string]json.RawMess
 // serviceValues reads the parameters member: an object whose values are
 // strings, or null too when nullOK.
 func serviceValues(raw json.RawMessage, nullOK bool) (selfcare.ServicePatch, error) {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
-		return nil, badRequest("parameters must be an object of parameter names and " +
-			"values")
+	// A name twice is refused here, where a Go map would keep the last.
+	var m map[string]*string
+	if err := strictjson.Decode(raw, &m); err != nil {
+		return nil, within("parameters", err)
+	}
+	if m == nil {
+		return nil, memberError("parameters", "must be an object of parameter names "+
+			"and values")
 	}
 	out := make(selfcare.ServicePatch, len(m))
 	for name, v := range m {
-		if isNull(v) {
-			if !nullOK {
-				return nil, badRequest(fmt.Sprintf("parameters.%s must be a string",
-					name))
-			}
+		switch {
+		case v != nil:
+			out[name] = selfcare.Set(*v)
+		case nullOK:
 			out[name] = selfcare.Null[string]()
-			continue
+		default:
+			return nil, within("parameters", &strictjson.Error{Path: name,
+				Reason: "must be a string"})
 		}
-		var s string
-		if err := json.Unmarshal(v, &s); err != nil {
-			return nil, badRequest(fmt.Sprintf("parameters.%s must be a string or null",
-				name))
-		}
-		out[name] = selfcare.Set(s)
 	}
 	return out, nil
 }
@@ -213,7 +212,7 @@ func (h *Handler) apiSubscribeService(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	var id string
-	if err := json.Unmarshal(m["serviceId"], &id); err != nil || id == "" {
+	if err := strictjson.Decode(m["serviceId"], &id); err != nil || id == "" {
 		return badRequest("serviceId must name a service of the catalogue")
 	}
 	values := map[string]string{}

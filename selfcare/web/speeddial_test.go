@@ -61,7 +61,8 @@ func TestSpeedDialsAPIVersionsAndValidation(t *testing.T) {
 		{"a version from the future is 409", `"4"`, good, 409, "version_conflict", ""},
 		{"two entries on one position are 409", `"0"`,
 			`{"speedDials":[{"position":3,"destination":"4031","label":""},` +
-				`{"position":3,"destination":"4032","label":""}]}`, 409, "conflict", ""},
+				`{"position":3,"destination":"4032","label":""}]}`, 409, "conflict",
+			"speedDials[1].position"},
 		{"position 0 is 400", `"0"`,
 			`{"speedDials":[{"position":0,"destination":"4031","label":""}]}`, 400,
 			"invalid", "speedDials[0].position"},
