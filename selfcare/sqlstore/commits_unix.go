@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -25,12 +26,79 @@ import (
 // is still what the database holds. Reading it costs a memory load, where
 // asking SQLite costs a read transaction.
 type commitCounter struct {
-	mem []byte
+	m *shmMapping
 	// db holds one connection open for as long as the counter is used:
 	// SQLite removes the -shm file when the last connection to the
 	// database closes, and a new one would not be the mapped one.
 	db   *sql.DB
 	hold *sql.Conn
+	path string
+}
+
+// shmMapping is the -shm file of one database mapped once per process.
+//
+// Its file descriptor stays open until the last store of the process that
+// uses the database has closed its connections: POSIX record locks belong
+// to the process, and closing any descriptor of a file drops every lock
+// the process holds on it, SQLite's own included. A descriptor opened and
+// closed while SQLite holds locks on the -shm file would let another
+// process take the wal-index for its own and rebuild it under this one.
+type shmMapping struct {
+	f    *os.File
+	mem  []byte
+	refs int
+}
+
+var (
+	shmMu   sync.Mutex
+	shmMaps = map[string]*shmMapping{}
+)
+
+// mapShm returns the process's mapping of the -shm file at path, mapping
+// it first if needed; the caller releases it with unmapShm.
+func mapShm(path string) (*shmMapping, error) {
+	shmMu.Lock()
+	defer shmMu.Unlock()
+	if m, ok := shmMaps[path]; ok {
+		m.refs++
+		return m, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	// mapShm runs while connections of this process hold the file, so a
+	// descriptor it cannot use is kept, never closed: a leak of one
+	// descriptor rather than of SQLite's locks.
+	if st, err := f.Stat(); err != nil || st.Size() < walHeaderSize {
+		shmLeaked = append(shmLeaked, f)
+		return nil, fmt.Errorf("wal-index too short or unreadable: %v", err)
+	}
+	mem, err := unix.Mmap(int(f.Fd()), 0, walHeaderSize, unix.PROT_READ, unix.MAP_SHARED)
+	if err != nil {
+		shmLeaked = append(shmLeaked, f)
+		return nil, err
+	}
+	m := &shmMapping{f: f, mem: mem, refs: 1}
+	shmMaps[path] = m
+	return m, nil
+}
+
+// shmLeaked keeps the descriptors that mapShm could not use, so that they
+// are never closed while SQLite may hold locks on their file.
+var shmLeaked []*os.File
+
+// unmapShm releases m; the last release unmaps it and closes its file.
+// It must run after the caller's SQLite connections to the database have
+// closed.
+func unmapShm(path string, m *shmMapping) error {
+	shmMu.Lock()
+	defer shmMu.Unlock()
+	if m.refs--; m.refs > 0 {
+		return nil
+	}
+	delete(shmMaps, path)
+	return errors.Join(unix.Munmap(m.mem), m.f.Close())
 }
 
 // wal-index header fields (walformat.html, "The WAL-Index Header").
@@ -54,6 +122,10 @@ func openCommitCounter(ctx context.Context, path string, busy time.Duration,
 	db.SetMaxOpenConns(1)
 	c := &commitCounter{db: db}
 	fail := func(err error) (*commitCounter, error) {
+		// A mapping stays registered, never released: the store's other
+		// connections are open, and the last release would close the
+		// descriptor under their locks.
+		c.m = nil
 		c.close()
 		return nil, err
 	}
@@ -66,22 +138,14 @@ func openCommitCounter(ctx context.Context, path string, busy time.Duration,
 		Scan(&n); err != nil {
 		return fail(err)
 	}
-	f, err := os.Open(path + "-shm")
-	if err != nil {
+	if c.m, err = mapShm(path + "-shm"); err != nil {
 		return fail(err)
 	}
-	defer f.Close()
-	if st, err := f.Stat(); err != nil || st.Size() < walHeaderSize {
-		return fail(fmt.Errorf("wal-index too short or unreadable: %v", err))
-	}
-	c.mem, err = unix.Mmap(int(f.Fd()), 0, walHeaderSize, unix.PROT_READ, unix.MAP_SHARED)
-	if err != nil {
-		return fail(err)
-	}
-	if v := binary.NativeEndian.Uint32(c.mem[offVersion:]); v != walIndexVersion ||
-		c.mem[offIsInit] != 1 {
+	c.path = path + "-shm"
+	if v := binary.NativeEndian.Uint32(c.m.mem[offVersion:]); v != walIndexVersion ||
+		c.m.mem[offIsInit] != 1 {
 		return fail(fmt.Errorf("wal-index header version %d, initialised %d", v,
-			c.mem[offIsInit]))
+			c.m.mem[offIsInit]))
 	}
 
 	// Prove it: rewriting the user version is a commit that changes
@@ -102,18 +166,19 @@ func openCommitCounter(ctx context.Context, path string, busy time.Duration,
 
 // count returns the change counter as it is now.
 func (c *commitCounter) count() uint32 {
-	return atomic.LoadUint32((*uint32)(unsafe.Pointer(&c.mem[offChange])))
+	return atomic.LoadUint32((*uint32)(unsafe.Pointer(&c.m.mem[offChange])))
 }
 
-// close unmaps the header and lets the connection go.
+// close lets the connection go, then releases the mapping.
 func (c *commitCounter) close() error {
 	var errs []error
-	if c.mem != nil {
-		errs = append(errs, unix.Munmap(c.mem))
-		c.mem = nil
-	}
 	if c.hold != nil {
 		errs = append(errs, c.hold.Close())
 	}
-	return errors.Join(append(errs, c.db.Close())...)
+	errs = append(errs, c.db.Close())
+	if c.m != nil {
+		errs = append(errs, unmapShm(c.path, c.m))
+		c.m = nil
+	}
+	return errors.Join(errs...)
 }

@@ -70,21 +70,9 @@ func decodeSchedule(s string) ([]selfcare.ScheduleRow, error) {
 // RemoteDestinations implements [selfcare.RemoteDestinationStore].
 func (s *Store) RemoteDestinations(ctx context.Context, userID string) (
 	[]selfcare.RemoteDestination, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+rdColumns+` FROM remote_destinations
-		WHERE user_id = ? ORDER BY seq`, userID)
+	out, err := readAll(ctx, s.r, scanRD, `SELECT `+rdColumns+`
+		FROM remote_destinations WHERE user_id = ? ORDER BY seq`, userID)
 	if err != nil {
-		return nil, fmt.Errorf("remote destinations of %q: %w", userID, err)
-	}
-	defer rows.Close()
-	var out []selfcare.RemoteDestination
-	for rows.Next() {
-		d, err := scanRD(rows)
-		if err != nil {
-			return nil, fmt.Errorf("remote destinations of %q: %w", userID, err)
-		}
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("remote destinations of %q: %w", userID, err)
 	}
 	return out, nil
@@ -203,19 +191,8 @@ func (s *Store) UpdateRemoteDestination(ctx context.Context, d selfcare.RemoteDe
 // at version.
 func storedVersion(ctx context.Context, tx *sql.Tx, userID, id string,
 	version int64) error {
-	var stored int64
-	err := tx.QueryRowContext(ctx, `SELECT version FROM remote_destinations
-		WHERE user_id = ? AND id = ?`, userID, id).Scan(&stored)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return selfcare.ErrNotFound
-	case err != nil:
-		return err
-	case stored != version:
-		return fmt.Errorf("version %d, stored %d: %w", version, stored,
-			selfcare.ErrVersionConflict)
-	}
-	return nil
+	return checkVersion(ctx, tx, version, `SELECT version FROM remote_destinations
+		WHERE user_id = ? AND id = ?`, userID, id)
 }
 
 // DeleteRemoteDestination implements [selfcare.RemoteDestinationStore].

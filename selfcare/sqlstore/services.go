@@ -51,7 +51,7 @@ func decodeParams(s string) ([]selfcare.ServiceParam, error) {
 }
 
 // scanService reads one row of phone_services.
-func scanService(row interface{ Scan(...any) error }) (selfcare.PhoneService, error) {
+func scanService(row scanner) (selfcare.PhoneService, error) {
 	var (
 		ps     selfcare.PhoneService
 		kind   int64
@@ -73,21 +73,9 @@ const serviceColumns = `id, name, description, kind, url, params`
 
 // PhoneServices implements [selfcare.PhoneServiceStore].
 func (s *Store) PhoneServices(ctx context.Context) ([]selfcare.PhoneService, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+serviceColumns+`
+	out, err := readAll(ctx, s.r, scanService, `SELECT `+serviceColumns+`
 		FROM phone_services ORDER BY id`)
 	if err != nil {
-		return nil, fmt.Errorf("phone services: %w", err)
-	}
-	defer rows.Close()
-	var out []selfcare.PhoneService
-	for rows.Next() {
-		ps, err := scanService(rows)
-		if err != nil {
-			return nil, fmt.Errorf("phone services: %w", err)
-		}
-		out = append(out, ps)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("phone services: %w", err)
 	}
 	return out, nil
@@ -164,8 +152,7 @@ func (s *Store) RemovePhoneService(ctx context.Context, id string, cascade bool)
 }
 
 // scanSubscription reads device, service_id, version and vals.
-func scanSubscription(row interface{ Scan(...any) error }) (selfcare.ServiceSubscription,
-	error) {
+func scanSubscription(row scanner) (selfcare.ServiceSubscription, error) {
 	var (
 		sub  selfcare.ServiceSubscription
 		vals string
@@ -185,21 +172,9 @@ func scanSubscription(row interface{ Scan(...any) error }) (selfcare.ServiceSubs
 // Subscriptions implements [selfcare.PhoneServiceStore].
 func (s *Store) Subscriptions(ctx context.Context, device string) (
 	[]selfcare.ServiceSubscription, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT device, service_id, version, vals
-		FROM service_subscriptions WHERE device = ? ORDER BY service_id`, device)
+	out, err := readAll(ctx, s.r, scanSubscription, `SELECT device, service_id, version,
+		vals FROM service_subscriptions WHERE device = ? ORDER BY service_id`, device)
 	if err != nil {
-		return nil, fmt.Errorf("subscriptions of %q: %w", device, err)
-	}
-	defer rows.Close()
-	var out []selfcare.ServiceSubscription
-	for rows.Next() {
-		sub, err := scanSubscription(rows)
-		if err != nil {
-			return nil, fmt.Errorf("subscriptions of %q: %w", device, err)
-		}
-		out = append(out, sub)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("subscriptions of %q: %w", device, err)
 	}
 	return out, nil
@@ -323,17 +298,9 @@ func (s *Store) Unsubscribe(ctx context.Context, device, serviceID string,
 // stored at version.
 func checkSubscriptionVersion(ctx context.Context, tx *sql.Tx, device, serviceID string,
 	version int64, then func() error) error {
-	var stored int64
-	err := tx.QueryRowContext(ctx, `SELECT version FROM service_subscriptions
-		WHERE device = ? AND service_id = ?`, device, serviceID).Scan(&stored)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return selfcare.ErrNotFound
-	case err != nil:
+	if err := checkVersion(ctx, tx, version, `SELECT version FROM service_subscriptions
+		WHERE device = ? AND service_id = ?`, device, serviceID); err != nil {
 		return err
-	case stored != version:
-		return fmt.Errorf("version %d, stored %d: %w", version, stored,
-			selfcare.ErrVersionConflict)
 	}
 	return then()
 }

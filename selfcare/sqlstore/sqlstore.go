@@ -122,11 +122,10 @@ func Open(ctx context.Context, path string, cfg Config) (*Store, error) {
 
 	// The database holds password hashes: a new file is for its owner only,
 	// whatever the umask. SQLite gives its -wal and -shm files the same mode.
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: open %q: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
+	// An existing file is not opened here: closing a descriptor of it would
+	// drop the record locks of every SQLite connection of this process to
+	// it (another store on the same file, in tests).
+	if err := createPrivate(path); err != nil {
 		return nil, fmt.Errorf("sqlstore: open %q: %w", path, err)
 	}
 
@@ -195,13 +194,16 @@ func dsn(path string, busy time.Duration, writer bool) string {
 // Close closes the database. Statements still running fail.
 func (s *Store) Close() error {
 	var errR error
-	if s.cache != nil {
-		errR = s.cache.commits.close()
-	}
 	if s.r != nil {
-		errR = errors.Join(errR, s.closeReads(), s.r.Close())
+		errR = errors.Join(s.closeReads(), s.r.Close())
 	}
-	return errors.Join(errR, s.w.Close())
+	errR = errors.Join(errR, s.w.Close())
+	if s.cache != nil {
+		// Last: it may close a descriptor of the -shm file, which must
+		// not happen while this store's connections hold locks on it.
+		errR = errors.Join(errR, s.cache.commits.close())
+	}
+	return errR
 }
 
 // migration is one embedded schema change.
@@ -328,6 +330,67 @@ func (s *Store) write(ctx context.Context, op string, fn func(tx *sql.Tx) error)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("%s: commit: %w", op, err)
+	}
+	return nil
+}
+
+// readAll runs a query on db and reads every row with scan, in order; no
+// row is a nil slice. Its errors are bare, so that the caller names what
+// it was reading once, whether the query, a row or the iteration failed.
+func readAll[T any](ctx context.Context, db *sql.DB, scan func(scanner) (T, error),
+	query string, args ...any) ([]T, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// createPrivate creates an empty file at path, mode 0600, unless one is
+// there already.
+func createPrivate(path string) error {
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// checkVersion checks, inside tx, that the row query selects the version
+// of is stored at version: no row is [selfcare.ErrNotFound], another
+// version [selfcare.ErrVersionConflict]. It is for rows that must exist
+// before a change; a setting whose missing row means version 0 checks its
+// own.
+func checkVersion(ctx context.Context, tx *sql.Tx, version int64, query string,
+	args ...any) error {
+	var stored int64
+	err := tx.QueryRowContext(ctx, query, args...).Scan(&stored)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return selfcare.ErrNotFound
+	case err != nil:
+		return err
+	case stored != version:
+		return fmt.Errorf("version %d, stored %d: %w", version, stored,
+			selfcare.ErrVersionConflict)
 	}
 	return nil
 }
