@@ -83,30 +83,17 @@ func ContactMethodTypes() []ContactMethodType {
 
 // String returns the type's name in the API, such as "mobile".
 func (t ContactMethodType) String() string {
-	if n, ok := contactTypeNames[t]; ok {
-		return n
-	}
-	return fmt.Sprintf("ContactMethodType(%d)", uint8(t))
+	return enumString(contactTypeNames, t, "ContactMethodType")
 }
 
 // MarshalText returns the name; an unknown type is an error.
 func (t ContactMethodType) MarshalText() ([]byte, error) {
-	if n, ok := contactTypeNames[t]; ok {
-		return []byte(n), nil
-	}
-	return nil, fmt.Errorf("selfcare: unknown contact method type %d: %w", uint8(t),
-		ErrInvalid)
+	return enumMarshal(contactTypeNames, t, "contact method type")
 }
 
 // UnmarshalText reads a name that MarshalText returns.
 func (t *ContactMethodType) UnmarshalText(b []byte) error {
-	for k, n := range contactTypeNames {
-		if n == string(b) {
-			*t = k
-			return nil
-		}
-	}
-	return fmt.Errorf("selfcare: unknown contact method type %q: %w", b, ErrInvalid)
+	return enumUnmarshal(contactTypeNames, t, b, "contact method type")
 }
 
 // ContactMethod is one number of a contact.

@@ -37,31 +37,16 @@ var dndOptionNames = map[DNDOption]string{DNDRingerOff: "ringerOff",
 	DNDCallReject: "callReject"}
 
 // String returns the option's name in the API, such as "ringerOff".
-func (o DNDOption) String() string {
-	if n, ok := dndOptionNames[o]; ok {
-		return n
-	}
-	return fmt.Sprintf("DNDOption(%d)", uint8(o))
-}
+func (o DNDOption) String() string { return enumString(dndOptionNames, o, "DNDOption") }
 
 // MarshalText returns the name; an unknown option is an error.
 func (o DNDOption) MarshalText() ([]byte, error) {
-	if n, ok := dndOptionNames[o]; ok {
-		return []byte(n), nil
-	}
-	return nil, fmt.Errorf("selfcare: unknown Do Not Disturb option %d: %w", uint8(o),
-		ErrInvalid)
+	return enumMarshal(dndOptionNames, o, "Do Not Disturb option")
 }
 
 // UnmarshalText reads a name that MarshalText returns.
 func (o *DNDOption) UnmarshalText(b []byte) error {
-	for k, n := range dndOptionNames {
-		if n == string(b) {
-			*o = k
-			return nil
-		}
-	}
-	return fmt.Errorf("selfcare: unknown Do Not Disturb option %q: %w", b, ErrInvalid)
+	return enumUnmarshal(dndOptionNames, o, b, "Do Not Disturb option")
 }
 
 // DNDAlert is how the phone announces a call while Do Not Disturb is on;
@@ -82,31 +67,16 @@ var dndAlertNames = map[DNDAlert]string{DNDAlertDisable: "disable",
 	DNDAlertFlashOnly: "flashOnly", DNDAlertBeepOnly: "beepOnly"}
 
 // String returns the alert's name in the API, such as "flashOnly".
-func (a DNDAlert) String() string {
-	if n, ok := dndAlertNames[a]; ok {
-		return n
-	}
-	return fmt.Sprintf("DNDAlert(%d)", uint8(a))
-}
+func (a DNDAlert) String() string { return enumString(dndAlertNames, a, "DNDAlert") }
 
 // MarshalText returns the name; an unknown alert is an error.
 func (a DNDAlert) MarshalText() ([]byte, error) {
-	if n, ok := dndAlertNames[a]; ok {
-		return []byte(n), nil
-	}
-	return nil, fmt.Errorf("selfcare: unknown Do Not Disturb alert %d: %w", uint8(a),
-		ErrInvalid)
+	return enumMarshal(dndAlertNames, a, "Do Not Disturb alert")
 }
 
 // UnmarshalText reads a name that MarshalText returns.
 func (a *DNDAlert) UnmarshalText(b []byte) error {
-	for k, n := range dndAlertNames {
-		if n == string(b) {
-			*a = k
-			return nil
-		}
-	}
-	return fmt.Errorf("selfcare: unknown Do Not Disturb alert %q: %w", b, ErrInvalid)
+	return enumUnmarshal(dndAlertNames, a, b, "Do Not Disturb alert")
 }
 
 // DoNotDisturb is a user's Do Not Disturb setting.

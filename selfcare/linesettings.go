@@ -44,6 +44,10 @@ var ErrLineSettingsOff = fmt.Errorf("selfcare: the store keeps no line settings:
 // ActionLineSettings is the audit action of [Service.UpdateLineSettings].
 const ActionLineSettings = "linesettings.change"
 
+// lineValue is what the errors of the line settings' names call a value;
+// the three kinds share it, as the API reports them alike.
+const lineValue = "line setting value"
+
 // RingSetting is how a line rings, when the phone is idle or when it is
 // already on a call; its values are the reference's (0 to 5).
 type RingSetting uint8
@@ -64,13 +68,17 @@ var ringNames = map[RingSetting]string{RingSystemDefault: "useSystemDefault",
 	RingRing: "ring", RingBeepOnly: "beepOnly"}
 
 // String returns the setting's name in the API, such as "flashOnly".
-func (r RingSetting) String() string { return lineEnumString(ringNames, r, "RingSetting") }
+func (r RingSetting) String() string { return enumString(ringNames, r, "RingSetting") }
 
 // MarshalText returns the name; an unknown setting is an error.
-func (r RingSetting) MarshalText() ([]byte, error) { return lineEnumMarshal(ringNames, r) }
+func (r RingSetting) MarshalText() ([]byte, error) {
+	return enumMarshal(ringNames, r, lineValue)
+}
 
 // UnmarshalText reads a name that MarshalText returns.
-func (r *RingSetting) UnmarshalText(b []byte) error { return lineEnumUnmarshal(ringNames, r, b) }
+func (r *RingSetting) UnmarshalText(b []byte) error {
+	return enumUnmarshal(ringNames, r, b, lineValue)
+}
 
 // MWIVisual is how a line shows waiting voicemail: the message-waiting
 // light and the screen prompt. Its values are the reference's (0 to 4).
@@ -91,14 +99,16 @@ var mwiVisualNames = map[MWIVisual]string{MWIUseSystemPolicy: "useSystemPolicy",
 	MWILightOnly: "lightOnly", MWINone: "none"}
 
 // String returns the name in the API, such as "lightOnly".
-func (v MWIVisual) String() string { return lineEnumString(mwiVisualNames, v, "MWIVisual") }
+func (v MWIVisual) String() string { return enumString(mwiVisualNames, v, "MWIVisual") }
 
 // MarshalText returns the name; an unknown value is an error.
-func (v MWIVisual) MarshalText() ([]byte, error) { return lineEnumMarshal(mwiVisualNames, v) }
+func (v MWIVisual) MarshalText() ([]byte, error) {
+	return enumMarshal(mwiVisualNames, v, lineValue)
+}
 
 // UnmarshalText reads a name that MarshalText returns.
 func (v *MWIVisual) UnmarshalText(b []byte) error {
-	return lineEnumUnmarshal(mwiVisualNames, v, b)
+	return enumUnmarshal(mwiVisualNames, v, b, lineValue)
 }
 
 // MWIAudible is whether the line plays a stutter tone for waiting
@@ -117,39 +127,16 @@ var mwiAudibleNames = map[MWIAudible]string{MWIAudibleOff: "off", MWIAudibleOn: 
 	MWIAudibleDefault: "default"}
 
 // String returns the name in the API: "off", "on" or "default".
-func (a MWIAudible) String() string { return lineEnumString(mwiAudibleNames, a, "MWIAudible") }
+func (a MWIAudible) String() string { return enumString(mwiAudibleNames, a, "MWIAudible") }
 
 // MarshalText returns the name; an unknown value is an error.
-func (a MWIAudible) MarshalText() ([]byte, error) { return lineEnumMarshal(mwiAudibleNames, a) }
+func (a MWIAudible) MarshalText() ([]byte, error) {
+	return enumMarshal(mwiAudibleNames, a, lineValue)
+}
 
 // UnmarshalText reads a name that MarshalText returns.
 func (a *MWIAudible) UnmarshalText(b []byte) error {
-	return lineEnumUnmarshal(mwiAudibleNames, a, b)
-}
-
-func lineEnumString[T ~uint8](names map[T]string, v T, typ string) string {
-	if n, ok := names[v]; ok {
-		return n
-	}
-	return fmt.Sprintf("%s(%d)", typ, uint8(v))
-}
-
-func lineEnumMarshal[T ~uint8](names map[T]string, v T) ([]byte, error) {
-	if n, ok := names[v]; ok {
-		return []byte(n), nil
-	}
-	return nil, fmt.Errorf("selfcare: unknown line setting value %d: %w", uint8(v),
-		ErrInvalid)
-}
-
-func lineEnumUnmarshal[T ~uint8](names map[T]string, v *T, b []byte) error {
-	for k, n := range names {
-		if n == string(b) {
-			*v = k
-			return nil
-		}
-	}
-	return fmt.Errorf("selfcare: unknown line setting value %q: %w", b, ErrInvalid)
+	return enumUnmarshal(mwiAudibleNames, a, b, lineValue)
 }
 
 // LineSettings are a user's settings of one line appearance.

@@ -170,30 +170,17 @@ var voicemailAvoidanceNames = map[VoicemailAvoidance]string{
 
 // String returns the policy's name in the API, such as "timerControl".
 func (v VoicemailAvoidance) String() string {
-	if n, ok := voicemailAvoidanceNames[v]; ok {
-		return n
-	}
-	return fmt.Sprintf("VoicemailAvoidance(%d)", uint8(v))
+	return enumString(voicemailAvoidanceNames, v, "VoicemailAvoidance")
 }
 
 // MarshalText returns the name; an unknown policy is an error.
 func (v VoicemailAvoidance) MarshalText() ([]byte, error) {
-	if n, ok := voicemailAvoidanceNames[v]; ok {
-		return []byte(n), nil
-	}
-	return nil, fmt.Errorf("selfcare: unknown voicemail avoidance %d: %w", uint8(v),
-		ErrInvalid)
+	return enumMarshal(voicemailAvoidanceNames, v, "voicemail avoidance")
 }
 
 // UnmarshalText reads a name that MarshalText returns.
 func (v *VoicemailAvoidance) UnmarshalText(b []byte) error {
-	for k, n := range voicemailAvoidanceNames {
-		if n == string(b) {
-			*v = k
-			return nil
-		}
-	}
-	return fmt.Errorf("selfcare: unknown voicemail avoidance %q: %w", b, ErrInvalid)
+	return enumUnmarshal(voicemailAvoidanceNames, v, b, "voicemail avoidance")
 }
 
 // ScheduleRow is one row of a weekly ring schedule: the remote

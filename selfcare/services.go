@@ -100,30 +100,17 @@ var serviceKindNames = map[PhoneServiceKind]string{PhoneServiceInternal: "intern
 
 // String returns the kind's name in the API: "internal" or "external".
 func (k PhoneServiceKind) String() string {
-	if n, ok := serviceKindNames[k]; ok {
-		return n
-	}
-	return fmt.Sprintf("PhoneServiceKind(%d)", uint8(k))
+	return enumString(serviceKindNames, k, "PhoneServiceKind")
 }
 
 // MarshalText returns the name; an unknown kind is an error.
 func (k PhoneServiceKind) MarshalText() ([]byte, error) {
-	if n, ok := serviceKindNames[k]; ok {
-		return []byte(n), nil
-	}
-	return nil, fmt.Errorf("selfcare: unknown phone service kind %d: %w", uint8(k),
-		ErrInvalid)
+	return enumMarshal(serviceKindNames, k, "phone service kind")
 }
 
 // UnmarshalText reads a name that MarshalText returns.
 func (k *PhoneServiceKind) UnmarshalText(b []byte) error {
-	for v, n := range serviceKindNames {
-		if n == string(b) {
-			*k = v
-			return nil
-		}
-	}
-	return fmt.Errorf("selfcare: unknown phone service kind %q: %w", b, ErrInvalid)
+	return enumUnmarshal(serviceKindNames, k, b, "phone service kind")
 }
 
 // offeredBy reports whether Phone Service Display d offers kind k.
@@ -153,29 +140,17 @@ var paramKindNames = map[ServiceParamKind]string{ServiceParamText: "text",
 
 // String returns the kind's name in the API: "text" or "digits".
 func (k ServiceParamKind) String() string {
-	if n, ok := paramKindNames[k]; ok {
-		return n
-	}
-	return fmt.Sprintf("ServiceParamKind(%d)", uint8(k))
+	return enumString(paramKindNames, k, "ServiceParamKind")
 }
 
 // MarshalText returns the name; an unknown kind is an error.
 func (k ServiceParamKind) MarshalText() ([]byte, error) {
-	if n, ok := paramKindNames[k]; ok {
-		return []byte(n), nil
-	}
-	return nil, fmt.Errorf("selfcare: unknown parameter kind %d: %w", uint8(k), ErrInvalid)
+	return enumMarshal(paramKindNames, k, "parameter kind")
 }
 
 // UnmarshalText reads a name that MarshalText returns.
 func (k *ServiceParamKind) UnmarshalText(b []byte) error {
-	for v, n := range paramKindNames {
-		if n == string(b) {
-			*k = v
-			return nil
-		}
-	}
-	return fmt.Errorf("selfcare: unknown parameter kind %q: %w", b, ErrInvalid)
+	return enumUnmarshal(paramKindNames, k, b, "parameter kind")
 }
 
 // ServiceParam is one parameter of a service's template.
@@ -513,18 +488,13 @@ func textProblem(text string, maxLen int, required bool) string {
 		return "enter it."
 	case utf8.RuneCountInString(text) > maxLen:
 		return fmt.Sprintf("use at most %d characters.", maxLen)
-	case strings.ContainsFunc(text, hiddenRune):
+	case strings.ContainsFunc(text, invisibleRune):
 		return "it holds a control or invisible character."
 	case edgeBlank(text):
 		return "remove the spaces at its start or end."
 	}
 	return ""
 }
-
-// hiddenRune reports a character that would not show as itself: control,
-// format (bidirectional overrides, zero-width), private use, line and
-// paragraph separators.
-func hiddenRune(r rune) bool { return invisibleRune(r) }
 
 // valueProblem returns why a value of parameter p is refused, or "". It
 // never repeats the value, which may be a secret.
@@ -540,7 +510,7 @@ func valueProblem(p ServiceParam, val string) string {
 		return r < '0' || r > '9'
 	}):
 		return "Use digits 0 to 9 only."
-	case strings.ContainsFunc(val, hiddenRune):
+	case strings.ContainsFunc(val, invisibleRune):
 		return "The value holds a control or invisible character."
 	}
 	return ""

@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/ucselfcare/portal/selfcare"
 )
@@ -125,12 +124,9 @@ func (h *Handler) conferencingPage(w http.ResponseWriter, r *http.Request) error
 // conferencingSubmit saves the whole form against the version it was
 // rendered with; an empty code means none.
 func (h *Handler) conferencingSubmit(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return errors.Join(errBadRequest, err)
-	}
-	version, err := strconv.ParseInt(r.PostForm.Get("version"), 10, 64)
+	version, err := parseVersionedForm(r, "the setting")
 	if err != nil {
-		return badRequest("the form lacks the setting's version")
+		return err
 	}
 	typed := r.PostForm.Get("accessCode")
 	enabled := r.PostForm.Get("enabled") == "on"

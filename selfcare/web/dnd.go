@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"github.com/ucselfcare/portal/params"
 	"github.com/ucselfcare/portal/selfcare"
@@ -142,12 +141,9 @@ func (h *Handler) dndPage(w http.ResponseWriter, r *http.Request) error {
 // dndSubmit saves the whole form against the version it was rendered
 // with.
 func (h *Handler) dndSubmit(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return errors.Join(errBadRequest, err)
-	}
-	version, err := strconv.ParseInt(r.PostForm.Get("version"), 10, 64)
+	version, err := parseVersionedForm(r, "the setting")
 	if err != nil {
-		return badRequest("the form lacks the setting's version")
+		return err
 	}
 	// A hidden page refuses the post before looking at its values.
 	if err := h.gatePage(r, params.FeatureDoNotDisturb); err != nil {

@@ -1,8 +1,11 @@
 package web
 
 import (
+	"errors"
+	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 )
 
 // Sections of a page's form.
@@ -50,4 +53,20 @@ func postedSections(form url.Values) formSections {
 // form: its marker or one of its fields was posted.
 func (s formSections) has(name string, fields ...string) bool {
 	return s.marked[name] || slices.ContainsFunc(fields, s.form.Has)
+}
+
+// parseVersionedForm parses a posted form and returns its version: the
+// version of what the form was rendered from, which the save is checked
+// against, so that a change made elsewhere in the meantime is refused
+// rather than overwritten. what names that thing in the 400 for a form
+// without one, as in "the phone".
+func parseVersionedForm(r *http.Request, what string) (int64, error) {
+	if err := r.ParseForm(); err != nil {
+		return 0, errors.Join(errBadRequest, err)
+	}
+	version, err := strconv.ParseInt(r.PostForm.Get("version"), 10, 64)
+	if err != nil {
+		return 0, badRequest("the form lacks " + what + "'s version")
+	}
+	return version, nil
 }

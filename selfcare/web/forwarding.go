@@ -318,16 +318,13 @@ func (h *Handler) forwardingLines(r *http.Request) (forwardingPage, error) {
 // forwardingSubmit saves one line's form: every rule the page offers, as
 // posted, against the version the page was rendered with.
 func (h *Handler) forwardingSubmit(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return errors.Join(errBadRequest, err)
+	version, err := parseVersionedForm(r, "the line")
+	if err != nil {
+		return err
 	}
 	ctx := r.Context()
 	p := principalFrom(ctx)
 	ext := r.PostForm.Get("extension")
-	version, err := strconv.ParseInt(r.PostForm.Get("version"), 10, 64)
-	if err != nil {
-		return badRequest("the form lacks the line's version")
-	}
 	patch, err := h.forwardingFormPatch(r)
 	if err != nil {
 		return err

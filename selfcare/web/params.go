@@ -323,15 +323,12 @@ func (h *Handler) emSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err := h.gatePage(r, params.FeatureEMLoginTime); err != nil {
 		return err
 	}
-	if err := r.ParseForm(); err != nil {
-		return errors.Join(errBadRequest, err)
+	version, err := parseVersionedForm(r, "the choice")
+	if err != nil {
+		return err
 	}
 	p := principalFrom(r.Context())
 	d := pageData{Title: "Extension Mobility", Nav: "extension-mobility"}
-	version, err := strconv.ParseInt(r.PostForm.Get("version"), 10, 64)
-	if err != nil {
-		return badRequest("the form lacks the choice's version")
-	}
 	choice, err := formEMChoice(r)
 	if err == nil {
 		var em selfcare.EMLogin

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 
 	"github.com/ucselfcare/portal/params"
 	"github.com/ucselfcare/portal/selfcare"
@@ -306,12 +305,9 @@ func (h *Handler) phoneSettingsPage(w http.ResponseWriter, r *http.Request) erro
 // phoneSettingsSubmit saves the form against the version it was rendered
 // with. The display language is sent only when the form offered it.
 func (h *Handler) phoneSettingsSubmit(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return errors.Join(errBadRequest, err)
-	}
-	version, err := strconv.ParseInt(r.PostForm.Get("version"), 10, 64)
+	version, err := parseVersionedForm(r, "the phone")
 	if err != nil {
-		return badRequest("the form lacks the phone's version")
+		return err
 	}
 	// Only the parts the form rendered (forms.go). The display language,
 	// which a parameter hides, is refused naming it when the form sent it
@@ -413,12 +409,9 @@ func (h *Handler) languagePage(w http.ResponseWriter, r *http.Request) error {
 // languageSubmit saves the chosen locale against the version the form was
 // rendered with.
 func (h *Handler) languageSubmit(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return errors.Join(errBadRequest, err)
-	}
-	version, err := strconv.ParseInt(r.PostForm.Get("version"), 10, 64)
+	version, err := parseVersionedForm(r, "the language")
 	if err != nil {
-		return badRequest("the form lacks the language's version")
+		return err
 	}
 	_, uerr := h.svc.UpdateLanguage(r.Context(), principalFrom(r.Context()),
 		selfcare.Set(r.PostForm.Get("locale")), version, remoteAddr(r))

@@ -641,15 +641,12 @@ func (d *rdPageData) rdItem(id string) int {
 }
 
 func (h *Handler) rdUpdateSubmit(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return errors.Join(errBadRequest, err)
+	version, err := parseVersionedForm(r, "the phone")
+	if err != nil {
+		return err
 	}
 	ctx := r.Context()
 	id := r.PathValue("id")
-	version, err := strconv.ParseInt(r.PostForm.Get("version"), 10, 64)
-	if err != nil {
-		return badRequest("the form lacks the phone's version")
-	}
 	typed, patch, msgs, rowOf, err := typedForm(r)
 	if err != nil {
 		return err
@@ -708,15 +705,12 @@ func (h *Handler) rdUpdateSubmit(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) rdDeleteSubmit(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return errors.Join(errBadRequest, err)
+	version, err := parseVersionedForm(r, "the phone")
+	if err != nil {
+		return err
 	}
 	ctx := r.Context()
 	id := r.PathValue("id")
-	version, err := strconv.ParseInt(r.PostForm.Get("version"), 10, 64)
-	if err != nil {
-		return badRequest("the form lacks the phone's version")
-	}
 	uerr := h.svc.DeleteRemoteDestination(ctx, principalFrom(ctx), id, version,
 		remoteAddr(r))
 	if uerr == nil {

@@ -179,15 +179,12 @@ func (h *Handler) speedDialPhones(r *http.Request) (speedDialsPage, error) {
 // speedDialsSubmit saves one phone's form: the rows whose number is not
 // empty, against the version the page was rendered with.
 func (h *Handler) speedDialsSubmit(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return errors.Join(errBadRequest, err)
+	version, err := parseVersionedForm(r, "the phone")
+	if err != nil {
+		return err
 	}
 	ctx := r.Context()
 	device := r.PostForm.Get("device")
-	version, err := strconv.ParseInt(r.PostForm.Get("version"), 10, 64)
-	if err != nil {
-		return badRequest("the form lacks the phone's version")
-	}
 	pos, dest, lab := r.PostForm["position"], r.PostForm["destination"],
 		r.PostForm["label"]
 	if len(pos) != len(dest) || len(pos) != len(lab) {
