@@ -398,7 +398,9 @@ const maxDeviceText = 128
 
 // PutDevice creates or replaces a device and its lines. It returns a
 // [*ValidationError] for an empty or over-long name, a line index below 1
-// or used twice, an empty extension or text with control characters, and an
+// or used twice, an empty extension or text with control characters, a
+// line number the destination policy keeps from being a directory number
+// (see [Service.CheckLineNumbers]), and an
 // error wrapping ErrNotFound when the owner does not exist.
 func (s *Service) PutDevice(ctx context.Context, actor string, d Device) error {
 	v := &ValidationError{}
@@ -427,6 +429,9 @@ func (s *Service) PutDevice(ctx context.Context, actor string, d Device) error {
 		seen[l.Index] = true
 		text("extension", l.Extension, true)
 		text("line label", l.Label, false)
+	}
+	if err := s.checkLineClasses(v, d.Lines); err != nil {
+		return err
 	}
 	if err := v.err(); err != nil {
 		return err

@@ -150,8 +150,9 @@ type DestinationError struct {
 	// Class names the destination class that refused, for class; empty
 	// when no class matched.
 	Class string
-	// Path lists the lines of a refused forwarding chain, first the line
-	// being saved, for self, loop and hops.
+	// Path lists the lines of a refused forwarding chain, for self, loop
+	// and hops: first the line being saved, except for hops when other
+	// lines forward to it, where the chain starts at the farthest of them.
 	Path []string
 }
 
@@ -239,9 +240,11 @@ func (d Destination) PostDialSteps() []PostDialStep {
 // Refused, with the code in brackets: nothing at all, or only spaces
 // [empty]; letters outside a URI, digits of other scripts, control and
 // invisible characters, markup and other punctuation [characters]; spaces,
-// dashes, parentheses, dots and slashes in a number [separators], with the
-// form to type instead in Suggestion; +, *, # out of place [format]; a
-// comma outside a speed dial or in the wrong place [comma_rules]; a URI
+// dashes, parentheses, dots and slashes in a number, and dashes, dots and
+// underscores in a URI whose user part is otherwise a number, such as
+// 9-9-9@host [separators], with the form to type instead in Suggestion;
+// +, *, # out of place [format]; a comma outside a speed dial or in the
+// wrong place [comma_rules]; a URI
 // that is not a plain user@host [uri]; too many characters [too_long].
 //
 // ParseDestination checks the grammar only; whether the user may send
@@ -582,6 +585,8 @@ func parseURI(s string, kind DestinationKind) (Destination, error) {
 			"with text on both sides of the @.")
 	case len(user) > MaxURIUserLength:
 		return Destination{}, tooLong(MaxURIUserLength, "The name before the @")
+	case numberUserSeparated(user):
+		return Destination{}, uriNumberError(user, host, kind)
 	case user[0] == '.' || user[len(user)-1] == '.' || strings.Contains(user, ".."):
 		return Destination{}, uriErr(DestErrURI, "The name before the @ cannot "+
 			"start or end with a dot or have two dots in a row.")
@@ -590,6 +595,52 @@ func parseURI(s string, kind DestinationKind) (Destination, error) {
 		return Destination{}, uriErr(DestErrURI, msg)
 	}
 	return Destination{Kind: kind, URI: s}, nil
+}
+
+// uriNumberUser returns the number that user, the part of a directory URI
+// before the @, stands for when it is digits once the separators a person
+// types (- . _ / ( ) and spaces) and any + but a leading one are set
+// aside, and true; otherwise "" and false. A gateway may well dial
+// 9-9-9@gw as 999, so the classes must judge it as that number.
+func uriNumberUser(user string) (string, bool) {
+	rest, plus := strings.CutPrefix(user, "+")
+	var b strings.Builder
+	if plus {
+		b.WriteByte('+')
+	}
+	digits := 0
+	for i := 0; i < len(rest); i++ {
+		switch c := rest[i]; {
+		case isDigit(c):
+			digits++
+			b.WriteByte(c)
+		case !isSeparator(c) && c != '_' && c != '+':
+			return "", false
+		}
+	}
+	return b.String(), digits > 0
+}
+
+// numberUserSeparated reports whether user is a number typed with
+// separators, which the grammar refuses rather than judge a form the user
+// did not type.
+func numberUserSeparated(user string) bool {
+	plain, ok := uriNumberUser(user)
+	return ok && plain != user
+}
+
+// uriNumberError refuses a directory URI whose user part is a number with
+// separators, suggesting the plain form when that is valid.
+func uriNumberError(user, host string, kind DestinationKind) *DestinationError {
+	plain, _ := uriNumberUser(user)
+	e := &DestinationError{Code: DestErrSeparators, Message: "The name before " +
+		"the @ is a number: type it with digits only (and an optional leading +), " +
+		"without dashes, dots, underscores or spaces."}
+	if d, err := ParseDestination(plain+"@"+host, kind); err == nil {
+		e.Suggestion = d.URI
+		e.Message += " Type it as " + d.URI + "."
+	}
+	return e
 }
 
 // describeByte names the character at s[i] for a message, quoting it only
@@ -708,7 +759,9 @@ func (s DestinationSite) Normalize(number string) string {
 // typing it, and a speed dial's terminating # is dropped before matching.
 // A URI whose user part is a number (4021@host, +441632960961@gw) must also
 // be allowed as that number, so that a gateway cannot launder a number the
-// classes refuse.
+// classes refuse. A user part that is a number typed with separators
+// (9-9-9@host, 909.123.4567@host) is refused by [ParseDestination], which
+// asks for the plain number, so the number judged is the one typed.
 type DestinationClass struct {
 	// Name identifies the class in messages and logs, such as
 	// "international".
@@ -1012,20 +1065,33 @@ func (p DestinationPolicy) compile() (*DestinationChecker, error) {
 	digits("site.internationalPrefix", s.InternationalPrefix, 1, 4)
 	digits("site.nationalPrefix", s.NationalPrefix, 0, 2)
 	for i, l := range s.ExtensionLengths {
-		if l < 1 || l > MaxNumberLength-1 {
-			v.add(fmt.Sprintf("site.extensionLengths[%d]", i),
-				fmt.Sprintf("Must be 1 to %d.", MaxNumberLength-1))
+		field := fmt.Sprintf("site.extensionLengths[%d]", i)
+		switch {
+		case l < 1 || l > MaxNumberLength-1:
+			v.add(field, fmt.Sprintf("Must be 1 to %d.", MaxNumberLength-1))
+		case slices.Contains(s.ExtensionLengths[:i], l):
+			v.add(field, fmt.Sprintf("%d is listed twice.", l))
 		}
 	}
 	for i, d := range s.URIDomains {
-		if checkHost(d) != "" {
-			v.add(fmt.Sprintf("site.uriDomains[%d]", i), "Must be a host name "+
-				"such as example.com.")
+		field := fmt.Sprintf("site.uriDomains[%d]", i)
+		switch {
+		case checkHost(d) != "":
+			v.add(field, "Must be a host name such as example.com.")
+		case slices.ContainsFunc(s.URIDomains[:i], func(e string) bool {
+			return strings.EqualFold(e, d)
+		}):
+			v.add(field, d+" is listed twice (host names ignore case).")
 		}
 	}
 
-	// The classes.
-	if len(p.Classes) > maxClasses {
+	// The classes. None would refuse every destination, which is never
+	// what an administrator means.
+	switch {
+	case len(p.Classes) == 0:
+		v.add("classes", "With no classes every destination would be refused; "+
+			"add at least one class.")
+	case len(p.Classes) > maxClasses:
 		v.add("classes", fmt.Sprintf("At most %d classes.", maxClasses))
 	}
 	c := &DestinationChecker{site: s}
@@ -1034,20 +1100,25 @@ func (p DestinationPolicy) compile() (*DestinationChecker, error) {
 	c.site.ExtensionLengths = slices.Clone(s.ExtensionLengths)
 	c.site.URIDomains = slices.Clone(s.URIDomains)
 	seen := map[string]bool{}
+	patterns := patternsSeen{}
 	for i, cl := range p.Classes {
 		field := fmt.Sprintf("classes[%d]", i)
 		if msg := checkClassText(cl.Name, maxClassNameLength, true); msg != "" {
 			v.add(field+".name", msg)
-		} else if seen[cl.Name] {
-			v.add(field+".name", "Another class has this name.")
+		} else if seen[strings.ToLower(cl.Name)] {
+			v.add(field+".name", "Another class has this name (names ignore case).")
 		}
-		seen[cl.Name] = true
+		seen[strings.ToLower(cl.Name)] = true
 		if msg := checkClassText(cl.Message, maxClassMessage, false); msg != "" {
 			v.add(field+".message", msg)
 		}
 		for j, k := range cl.Kinds {
-			if !k.valid() {
+			switch {
+			case !k.valid():
 				v.add(fmt.Sprintf("%s.kinds[%d]", field, j), "Unknown kind.")
+			case slices.Contains(cl.Kinds[:j], k):
+				v.add(fmt.Sprintf("%s.kinds[%d]", field, j), k.String()+
+					" is listed twice.")
 			}
 		}
 		switch {
@@ -1065,6 +1136,9 @@ func (p DestinationPolicy) compile() (*DestinationChecker, error) {
 				v.add(fmt.Sprintf("%s.patterns[%d]", field, j), err)
 				continue
 			}
+			if msg := patterns.duplicate(pat, i, j, cl); msg != "" {
+				v.add(fmt.Sprintf("%s.patterns[%d]", field, j), msg)
+			}
 			cc.patterns = append(cc.patterns, pat)
 		}
 		c.classes = append(c.classes, cc)
@@ -1073,6 +1147,55 @@ func (p DestinationPolicy) compile() (*DestinationChecker, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// patternsSeen remembers where each compiled pattern of a policy was
+// first written, so that a pattern written twice is refused: in one class
+// it is a typo, and in a later class that applies to no kind the earlier
+// one does not, it could never decide.
+type patternsSeen map[string]patternPlace
+
+// patternPlace is where a pattern was first written.
+type patternPlace struct {
+	class, pattern int
+	name           string
+	kinds          []DestinationKind
+}
+
+// duplicate records p, pattern j of class i (cl), and describes the
+// earlier place that makes it a duplicate, or returns "".
+func (ps patternsSeen) duplicate(p destPattern, i, j int, cl DestinationClass) string {
+	key := p.key()
+	first, dup := ps[key]
+	if !dup {
+		ps[key] = patternPlace{class: i, pattern: j, name: cl.Name, kinds: cl.Kinds}
+		return ""
+	}
+	if first.class == i {
+		return fmt.Sprintf("The same pattern as patterns[%d] of this class.",
+			first.pattern)
+	}
+	// An earlier class that leaves out some kind of this one lets the
+	// pattern decide for that kind here.
+	covers := len(first.kinds) == 0 || len(cl.Kinds) > 0 &&
+		!slices.ContainsFunc(cl.Kinds, func(k DestinationKind) bool {
+			return !slices.Contains(first.kinds, k)
+		})
+	if !covers {
+		return ""
+	}
+	return fmt.Sprintf("The same pattern as classes[%d].patterns[%d] of class %q, "+
+		"which comes first and decides, so this one never would.", first.class,
+		first.pattern, first.name)
+}
+
+// key is a text that two patterns share exactly when they match the same
+// destinations as written: [1-8]XXX and [1-8]xxx, 9011! and 9.011!.
+func (p destPattern) key() string {
+	if p.uri {
+		return fmt.Sprintf("@%t:%s", p.sub, p.host)
+	}
+	return fmt.Sprintf("%x:%t", p.sets, p.tail)
 }
 
 // checkClassText checks a class's name or message: printable, bounded.
@@ -1116,9 +1239,8 @@ func (c *DestinationChecker) Check(d Destination) error {
 		if err := c.decide(d.Kind, "", host); err != nil {
 			return err
 		}
-		if number := strings.TrimPrefix(user, "+"); number != "" &&
-			strings.Trim(number, "0123456789") == "" {
-			return c.decide(d.Kind, c.site.Normalize(user), "")
+		if number, ok := uriNumberUser(user); ok {
+			return c.decide(d.Kind, c.site.Normalize(number), "")
 		}
 		return nil
 	}

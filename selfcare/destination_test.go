@@ -716,7 +716,6 @@ func TestDestinationClassOrderDecides(t *testing.T) {
 			"914155550123", fwd, ""},
 		{"a number the first does not match falls through",
 			[]selfcare.DestinationClass{blockLong, allowAll}, "95550123", fwd, ""},
-		{"no classes refuse everything", nil, "4021", fwd, "none"},
 		{"a class for other kinds is skipped", []selfcare.DestinationClass{
 			{Name: "speed dials only", Allowed: false, Patterns: []string{"!"},
 				Kinds: []selfcare.DestinationKind{speed}}, allowAll},
@@ -860,8 +859,35 @@ func TestDestinationPolicyValidate(t *testing.T) {
 			p.Classes = []selfcare.DestinationClass{{Patterns: []string{"!"}}}
 		}, []string{"classes[0].name"}},
 		{"two classes with one name", func(p *selfcare.DestinationPolicy) {
-			p.Classes = append(p.Classes, p.Classes[0])
+			p.Classes = append(p.Classes, selfcare.DestinationClass{
+				Name: p.Classes[0].Name, Patterns: []string{"777"}})
 		}, []string{fmt.Sprintf("classes[%d].name", len(good.Classes))}},
+		{"two class names differing only in case", func(p *selfcare.DestinationPolicy) {
+			p.Classes = append(p.Classes, selfcare.DestinationClass{
+				Name: "Emergency", Patterns: []string{"777"}})
+		}, []string{fmt.Sprintf("classes[%d].name", len(good.Classes))}},
+		{"no classes, which would refuse everything", func(p *selfcare.DestinationPolicy) {
+			p.Classes = []selfcare.DestinationClass{}
+		}, []string{"classes"}},
+		{"a pattern twice in one class", func(p *selfcare.DestinationPolicy) {
+			p.Classes = class("999", "[1-8]XXX", "999", "[1-8]xxx")
+		}, []string{"classes[0].patterns[2]", "classes[0].patterns[3]"}},
+		{"a pattern of an earlier class for every kind", func(p *selfcare.DestinationPolicy) {
+			p.Classes = []selfcare.DestinationClass{
+				{Name: "a", Patterns: []string{"9.011!"}},
+				{Name: "b", Allowed: true, Patterns: []string{"9011!"},
+					Kinds: []selfcare.DestinationKind{fwd}},
+			}
+		}, []string{"classes[1].patterns[0]"}},
+		{"a kind twice", func(p *selfcare.DestinationPolicy) {
+			p.Classes[0].Kinds = []selfcare.DestinationKind{fwd, speed, fwd}
+		}, []string{"classes[0].kinds[2]"}},
+		{"a uri domain twice", func(p *selfcare.DestinationPolicy) {
+			p.Site.URIDomains = []string{"example.co.uk", "a.com", "Example.CO.uk"}
+		}, []string{"site.uriDomains[2]"}},
+		{"an extension length twice", func(p *selfcare.DestinationPolicy) {
+			p.Site.ExtensionLengths = []int{4, 4}
+		}, []string{"site.extensionLengths[1]"}},
 		{"control characters in a message", func(p *selfcare.DestinationPolicy) {
 			p.Classes[0].Message = "no\nway"
 		}, []string{"classes[0].message"}},
@@ -872,7 +898,7 @@ func TestDestinationPolicyValidate(t *testing.T) {
 			p.Classes = nil
 			for i := range 65 {
 				p.Classes = append(p.Classes, selfcare.DestinationClass{
-					Name: fmt.Sprint(i), Patterns: []string{"!"}})
+					Name: fmt.Sprint(i), Patterns: []string{fmt.Sprint(i)}})
 			}
 		}, []string{"classes"}},
 	}

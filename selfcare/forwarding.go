@@ -410,8 +410,15 @@ func (s *Service) UpdateCallForwarding(ctx context.Context, p *Principal, ext st
 	newCFA := next.Rules[params.ForwardAllCalls].Target()
 	if newCFA != "" && newCFA != cur.Rules[params.ForwardAllCalls].Target() {
 		maxHops := s.params.cache.Values().ForwardMaxHops()
+		checker, err := s.destinationChecker()
+		if err != nil {
+			return CallForwarding{}, err
+		}
 		check = func(t ForwardTable) error {
-			if err := CheckForwardChain(ext, newCFA, t, maxHops); err != nil {
+			// Lines and targets compare as the site dials them, so that
+			// +14155550123 and 914155550123 are one line.
+			g := checker.site.lineGraph(t, ext)
+			if err := CheckForwardChain(ext, newCFA, g, maxHops); err != nil {
 				return forwardRefusal(params.ForwardAllCalls, err)
 			}
 			return nil
@@ -456,9 +463,11 @@ func (s *Service) checkForwardRules(ext string, next CallForwarding,
 			err = checker.Check(d)
 		}
 		if err == nil {
-			// Only the line itself; the loop check of Call Forward All
-			// follows the other lines in the store's transaction.
-			err = CheckForwardChain(ext, dest, nil, 0)
+			// Only the line itself, in any spelling the policy dials as
+			// it; the loop check of Call Forward All follows the other
+			// lines in the store's transaction.
+			self := checker.site.lineGraph(ForwardTable{}, ext)
+			err = CheckForwardChain(ext, dest, self, 0)
 		}
 		var de *DestinationError
 		if errors.As(err, &de) {

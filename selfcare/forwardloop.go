@@ -2,6 +2,7 @@ package selfcare
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -47,10 +48,34 @@ type ForwardTable struct {
 	Aliases map[string]string
 }
 
+// ForwardSources is implemented by a [ForwardGraph] that can list the
+// lines that forward all calls, so that [CheckForwardChain] also counts the
+// forwards of chains that end at the line being saved. Without it only
+// the chain from the new target on is counted.
+type ForwardSources interface {
+	// ForwardingLines returns the extension of every line that forwards
+	// all calls to a number or URI, each once.
+	ForwardingLines() []string
+}
+
 var (
-	_ ForwardGraph = ForwardTable{}
-	_ LineResolver = ForwardTable{}
+	_ ForwardGraph   = ForwardTable{}
+	_ LineResolver   = ForwardTable{}
+	_ ForwardSources = ForwardTable{}
 )
+
+// ForwardingLines returns the extensions of Forwards with a target, in
+// order.
+func (t ForwardTable) ForwardingLines() []string {
+	exts := make([]string, 0, len(t.Forwards))
+	for ext, target := range t.Forwards {
+		if target != "" {
+			exts = append(exts, ext)
+		}
+	}
+	slices.Sort(exts)
+	return exts
+}
 
 // ForwardAllOf returns the Forwards entry of ext.
 func (t ForwardTable) ForwardAllOf(ext string) (string, bool) {
@@ -86,7 +111,10 @@ func (s DestinationSite) DialForms(e164 string) []string {
 // line, may forward all calls to target, a destination that
 // [ParseDestination] accepted; voicemail is not a target, since it ends a
 // chain. It follows the Call Forward All targets of forwards from target
-// on, ignoring line's own current forward, which the save replaces.
+// on, ignoring line's own current forward, which the save replaces; when
+// forwards implements [ForwardSources] it also counts the longest chain of
+// other lines' forwards that ends at line, since a call entering that
+// chain crosses the new forward too.
 //
 // What is compared is the line each hop rings: a destination rings a line
 // when it equals the line's extension, or when forwards implements
@@ -97,7 +125,9 @@ func (s DestinationSite) DialForms(e164 string) []string {
 // It returns a [*DestinationError] with code self when target is line
 // itself; loop when the chain comes back to line, or runs into a loop of
 // other lines, with the lines in Path; and hops when the chain would have
-// more than maxHops forwards, with the maximum in Max. maxHops below 1
+// more than maxHops forwards, with the maximum in Max and the longest
+// such chain in Path (which starts upstream of line when other lines
+// forward to it). maxHops below 1
 // means the default of the Forward Maximum Hop Count service parameter.
 // A nil forwards is an empty directory.
 func CheckForwardChain(line, target string, forwards ForwardGraph, maxHops int) error {
@@ -126,19 +156,29 @@ func CheckForwardChain(line, target string, forwards ForwardGraph, maxHops int) 
 			Message: "A line cannot forward its calls to itself (" +
 				displayLine(start) + ")."}
 	}
+	hops := func(path []string) error {
+		return &DestinationError{Code: DestErrHops, Path: path, Max: maxHops,
+			Message: fmt.Sprintf("Calls would be forwarded more than %d "+
+				"times: %s. The maximum is %d.", maxHops, displayPath(path),
+				maxHops)}
+	}
+	upstream := forwardsInto(line, start, forwards, resolve, maxHops)
 	seen := map[string]bool{start: true, path[1]: true}
 	for {
-		if hops := len(path) - 1; hops > maxHops {
-			return &DestinationError{Code: DestErrHops, Path: path, Max: maxHops,
-				Message: fmt.Sprintf("Calls would be forwarded more than %d "+
-					"times: %s. The maximum is %d.", maxHops, displayPath(path),
-					maxHops)}
+		// The walk stops at maxHops forwards after line, whatever comes
+		// before it, so that a loop is reported as one.
+		if len(path)-1 > maxHops {
+			return hops(path)
 		}
-		if forwards == nil {
-			return nil
+		var next string
+		ok := forwards != nil
+		if ok {
+			next, ok = forwards.ForwardAllOf(path[len(path)-1])
 		}
-		next, ok := forwards.ForwardAllOf(path[len(path)-1])
 		if !ok {
+			if len(upstream)+len(path)-1 > maxHops {
+				return hops(append(upstream, path...))
+			}
 			return nil
 		}
 		next = resolve(next)
@@ -154,6 +194,143 @@ func CheckForwardChain(line, target string, forwards ForwardGraph, maxHops int) 
 		}
 		seen[next] = true
 	}
+}
+
+// forwardsInto returns the longest chain of other lines' forwards that
+// ends at start (line as resolved), farthest line first and start left
+// out, or nil when forwards cannot list its lines. Lines further than
+// maxHops+1 forwards away are not looked at: the chain is too long then
+// whatever the new target.
+func forwardsInto(line, start string, forwards ForwardGraph,
+	resolve func(string) string, maxHops int) []string {
+	src, ok := forwards.(ForwardSources)
+	if !ok {
+		return nil
+	}
+
+	// Each line forwards to one target, so the lines that reach start
+	// form a tree under it, and a breadth-first walk finds the deepest.
+	into := map[string][]string{}
+	for _, ext := range src.ForwardingLines() {
+		from := resolve(ext)
+		if ext == line || from == start {
+			continue // line's own forward, which the save replaces
+		}
+		if target, ok := forwards.ForwardAllOf(ext); ok {
+			to := resolve(target)
+			into[to] = append(into[to], from)
+		}
+	}
+	next := map[string]string{} // a line of the tree to the one it forwards to
+	level, deepest := []string{start}, start
+	for depth := 0; len(level) > 0 && depth <= maxHops; depth++ {
+		var below []string
+		for _, to := range level {
+			for _, from := range into[to] {
+				if _, done := next[from]; done || from == start {
+					continue
+				}
+				next[from] = to
+				below = append(below, from)
+			}
+		}
+		if len(below) > 0 {
+			deepest = below[0]
+		}
+		level = below
+	}
+	var chain []string
+	for at := deepest; at != start; at = next[at] {
+		chain = append(chain, at)
+	}
+	return chain
+}
+
+// lineGraph is a [ForwardTable] whose LineOf also knows every spelling of
+// a line that the site's destination policy dials as that line (see
+// [DestinationSite.lineKey]): +14155550123 and 914155550123,
+// 2001@example.co.uk and 2001. The lines it knows are those that forward
+// and the line being saved, which are all that a chain check needs: a
+// line that forwards nowhere ends a chain in any spelling.
+type lineGraph struct {
+	ForwardTable
+	site  DestinationSite
+	lines map[string]string // lineKey to the extension
+}
+
+// lineGraph returns t resolving every spelling of saved and of the lines
+// that forward.
+func (s DestinationSite) lineGraph(t ForwardTable, saved string) lineGraph {
+	g := lineGraph{ForwardTable: t, site: s, lines: map[string]string{}}
+	add := func(ext string) {
+		if k := s.lineKey(ext); g.lines[k] == "" {
+			g.lines[k] = ext
+		}
+	}
+	add(saved)
+	for _, ext := range t.ForwardingLines() {
+		add(ext)
+	}
+	return g
+}
+
+// LineOf returns the line that dest rings: an alias of the table, or a
+// line with dest's key.
+func (g lineGraph) LineOf(dest string) (string, bool) {
+	if ext, ok := g.ForwardTable.LineOf(dest); ok {
+		return ext, true
+	}
+	ext, ok := g.lines[g.site.lineKey(dest)]
+	return ext, ok
+}
+
+// lineKey returns the one form in which the site compares a line's
+// extension and a forward target or additional phone: a number as
+// [DestinationSite.Normalize] dials it, and a directory URI of one of the
+// site's URIDomains whose user part is a number (separators set aside, see
+// uriNumberUser) as that number, since the policy treats 2001@example.co.uk
+// as 2001. Other URIs compare with their host in lower case.
+func (s DestinationSite) lineKey(dest string) string {
+	user, host, uri := strings.Cut(dest, "@")
+	if !uri {
+		return s.Normalize(dest)
+	}
+	if number, ok := uriNumberUser(user); ok && s.ownHost(host) {
+		return s.Normalize(number)
+	}
+	return user + "@" + strings.ToLower(host)
+}
+
+// ownHost reports whether host is one of URIDomains or below one.
+func (s DestinationSite) ownHost(host string) bool {
+	return slices.ContainsFunc(s.URIDomains, func(d string) bool {
+		return strings.EqualFold(host, d) || len(host) > len(d)+1 &&
+			strings.EqualFold(host[len(host)-len(d)-1:], "."+d)
+	})
+}
+
+// lineSpellings returns number, a number without separators, and the
+// other forms in which a line could have been given that same number: the
+// form dialled from the site and the +E.164 form it comes from. Each has
+// number's lineKey.
+func (s DestinationSite) lineSpellings(number string) []string {
+	key := s.lineKey(number)
+	forms := []string{number}
+	add := func(f string) {
+		if f != "" && !slices.Contains(forms, f) && s.lineKey(f) == key {
+			forms = append(forms, f)
+		}
+	}
+	add(key)
+	if rest, ok := strings.CutPrefix(key, s.AccessCode+s.InternationalPrefix); ok &&
+		rest != "" {
+		add("+" + rest)
+	}
+	if rest, ok := strings.CutPrefix(key, s.AccessCode+s.NationalPrefix); ok &&
+		rest != "" && s.CountryCode != "" {
+		add("+" + s.CountryCode + rest)
+	}
+	return forms
 }
 
 // displayPath joins a chain for a message.

@@ -674,7 +674,11 @@ func (s *Service) checkRemoteDestination(ctx context.Context, d RemoteDestinatio
 		if xerr != nil {
 			return xerr
 		}
-		if slices.Contains(exts, d.Number) {
+		// Any spelling of one of their lines is that line.
+		key := checker.site.lineKey(d.Number)
+		if slices.ContainsFunc(exts, func(e string) bool {
+			return checker.site.lineKey(e) == key
+		}) {
 			err = &DestinationError{Code: DestErrSelf, Path: []string{d.Number},
 				Message: d.Number + " is one of your own lines. An additional phone " +
 					"is a phone outside this system, such as your mobile or home phone."}
@@ -745,9 +749,14 @@ type LineDirectory interface {
 func (s *Service) checkOutsideDirectory(ctx context.Context, checker *DestinationChecker,
 	d Destination) error {
 	inside := checker.isInternal(d)
-	if !inside {
+	// A line may be stored in any spelling the site dials as the same
+	// number: +14155550123 is rung by 914155550123 too.
+	for _, form := range checker.site.lineSpellings(d.Number) {
+		if inside {
+			break
+		}
 		var err error
-		if inside, err = s.directoryHasLine(ctx, d.Number); err != nil {
+		if inside, err = s.directoryHasLine(ctx, form); err != nil {
 			return err
 		}
 	}

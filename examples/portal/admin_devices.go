@@ -193,6 +193,11 @@ func (a *admin) deviceAdd(da *selfcare.DeviceAdmin, args []string, withMAC bool,
 	if err := lines.check(); err != nil {
 		return err
 	}
+	// Numbers the policy refuses, and users' additional phones, are no
+	// directory numbers; PutDevice could name only the first.
+	if err := a.svc.CheckLineNumbers(a.ctx, lines); err != nil {
+		return err
+	}
 	d, err := da.Provision(a.ctx, p, *require)
 	if err != nil {
 		return err
