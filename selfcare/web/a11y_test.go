@@ -154,11 +154,11 @@ func TestRefusedSavesAreAccessible(t *testing.T) {
 		status     int
 	}{
 		{"forwarding names the refused destination", "/ucmuser/forwarding",
-			url.Values{"extension": {"4021"}, "version": {"0"},
+			url.Values{"extension": {"4021"}, "version": {"0"}, "section": {"all", "rules"},
 				"callForwardAll.destination": {"9011441632960961"},
 				"busyInternal.destination":   {"not a number"}}, 400},
 		{"forwarding reports a conflict", "/ucmuser/forwarding",
-			url.Values{"extension": {"4021"}, "version": {"99"}}, 409},
+			url.Values{"extension": {"4021"}, "version": {"99"}, "section": {"all"}}, 409},
 		{"speed dials name the row", "/ucmuser/speed-dials",
 			url.Values{"device": {"SEPANN"}, "version": {"0"}, "position": {"1", ""},
 				"destination": {"95551234,1234", ""}, "label": {"", ""}}, 400},
@@ -175,6 +175,7 @@ func TestRefusedSavesAreAccessible(t *testing.T) {
 			url.Values{"version": {"0"}, "enabled": {"on"}, "accessCode": {"1"}}, 400},
 		{"line settings name the label", "/ucmuser/line-settings",
 			url.Values{"device": {"SEPANN"}, "index": {"1"}, "version": {"0"},
+				"section":  {"ring", "label", "mwi"},
 				"ringIdle": {"ring"}, "ringOnCall": {"ring"}, "label": {long},
 				"mwiVisual": {"useSystemPolicy"}, "mwiAudible": {"default"}}, 400},
 		{"additional phones name the number", "/ucmuser/additional-phones",
@@ -196,7 +197,8 @@ func TestRefusedSavesAreAccessible(t *testing.T) {
 		{"Extension Mobility names the choice", "/ucmuser/extension-mobility",
 			url.Values{"choice": {"custom"}, "hours": {"x"}, "version": {"0"}}, 400},
 		{"phone settings name the description", "/ucmuser/phones/SEPANN/settings",
-			url.Values{"version": {"0"}, "description": {long}}, 400},
+			url.Values{"version": {"0"}, "section": {"description"},
+				"description": {long}}, 400},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

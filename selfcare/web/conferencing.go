@@ -128,12 +128,21 @@ func (h *Handler) conferencingSubmit(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
+	if _, err := (formParts{"conference-now": nil}).named(r.PostForm); err != nil {
+		return err
+	}
+	// A box posted as no box is refused beside it, as the service refuses
+	// a code.
+	var bad selfcare.ValidationError
 	typed := r.PostForm.Get("accessCode")
-	enabled := r.PostForm.Get("enabled") == "on"
+	enabled := tickBox(r.PostForm, "enabled", "enabled", &bad)
 	patch := selfcare.ConferencingPatch{Enabled: selfcare.Set(enabled),
 		AccessCode: selfcare.Set(typed)}
-	_, uerr := h.svc.UpdateConferencing(r.Context(), principalFrom(r.Context()), patch,
-		version, remoteAddr(r))
+	var uerr error = &bad
+	if len(bad.Fields) == 0 {
+		_, uerr = h.svc.UpdateConferencing(r.Context(), principalFrom(r.Context()),
+			patch, version, remoteAddr(r))
+	}
 	if uerr == nil {
 		return h.seeSaved(w, r, "conferencing", nil, "conferencing")
 	}

@@ -467,6 +467,9 @@ func (h *Handler) contactsSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err := h.gatePage(r, params.FeaturePhoneContacts); err != nil {
 		return err
 	}
+	if _, err := (formParts{"contact": nil}).named(r.PostForm); err != nil {
+		return err
+	}
 	ctx := r.Context()
 	p := principalFrom(ctx)
 	f := r.PostForm

@@ -149,6 +149,9 @@ func (h *Handler) dndSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err := h.gatePage(r, params.FeatureDoNotDisturb); err != nil {
 		return err
 	}
+	if _, err := (formParts{"dnd": nil}).named(r.PostForm); err != nil {
+		return err
+	}
 	patch, fields := dndFormPatch(r.PostForm)
 	if len(fields) > 0 {
 		// A value no control of the form sends is refused beside its
@@ -197,19 +200,29 @@ func dndFormPatch(f url.Values) (selfcare.DNDPatch, map[string]string) {
 		opt   selfcare.DNDOption
 		alert selfcare.DNDAlert
 	)
-	enabled := f.Get("enabled")
-	if enabled != "" && enabled != "on" {
+	if !offered(f, "enabled", "on") {
 		fields["enabled"] = "Tick the box to turn Do Not Disturb on, or leave it " +
 			"empty to turn it off."
 	}
-	if opt.UnmarshalText([]byte(f.Get("option"))) != nil {
+	if !offered(f, "option", choiceValues(dndOptions)...) ||
+		opt.UnmarshalText([]byte(f.Get("option"))) != nil {
 		fields["option"] = "Choose Ringer off or Call reject."
 	}
-	if alert.UnmarshalText([]byte(f.Get("alert"))) != nil {
+	if !offered(f, "alert", choiceValues(dndAlerts)...) ||
+		alert.UnmarshalText([]byte(f.Get("alert"))) != nil {
 		fields["alert"] = "Choose No alert, Flash only or Beep only."
 	}
-	return selfcare.DNDPatch{Enabled: selfcare.Set(enabled == "on"),
+	return selfcare.DNDPatch{Enabled: selfcare.Set(f.Get("enabled") == "on"),
 		Option: selfcare.Set(opt), Alert: selfcare.Set(alert)}, fields
+}
+
+// choiceValues returns the values of a form's options.
+func choiceValues(cs []dndChoice) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.Value
+	}
+	return out
 }
 
 // renderDND is render for the Do Not Disturb page's own data.

@@ -62,6 +62,7 @@ var statusTable = []struct {
 	// Before ErrInvalid: it carries the field errors that name the entries.
 	{selfcare.ErrPositionTaken, http.StatusConflict, "conflict", "It already exists."},
 	{selfcare.ErrInvalid, http.StatusBadRequest, "invalid", "Some values are not valid."},
+	{errFormParts, http.StatusBadRequest, "bad_form", formPartsMessage},
 	{errBadRequest, http.StatusBadRequest, "bad_request", "The request is malformed."},
 	{errMediaType, http.StatusUnsupportedMediaType, "unsupported_media_type",
 		"Send the body as application/json in UTF-8."},

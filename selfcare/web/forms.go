@@ -2,10 +2,13 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
+
+	"github.com/ucselfcare/portal/selfcare"
 )
 
 // Sections of a page's form.
@@ -20,39 +23,96 @@ import (
 //	<input type="hidden" name="section" value="rules">
 //
 // and its handler changes only the fields of the parts the form names.
-// A part is on the form when its marker is posted, or any of its fields
-// is (a text field or a select is always posted when rendered); a tick
-// box of a part on the form that is not posted is unticked, while one of
-// a part not on the form is left as stored. A part that the parameters
-// hide now, but that the form sent, is refused with 403 naming the
-// parameter, as the API refuses a change to a hidden member: the user
-// learns that the change was not saved instead of reading "saved".
+// A part is on the form only when its marker is posted: a tick box of
+// such a part that is not posted is unticked, while a part not named is
+// left as stored. A form of several parts that names none, or that sends
+// a field of a part it did not name, or a marker of no part, is refused
+// with 400: the page's own forms always name their parts, so only a
+// hand-made post is refused, and it is never half read. A part that the
+// parameters hide now, but that the form named, is refused with 403
+// naming the parameter, as the API refuses a change to a hidden member:
+// the user learns that the change was not saved instead of reading
+// "saved".
 //
 // A page of one part, whose whole page a parameter gates, carries its
-// marker too; there the page's own gate already refuses a hidden part.
+// marker too; there the page's own gate already refuses a hidden part,
+// and a post without the marker is read as that part.
 
 // sectionField is the name of the hidden inputs that mark a form's parts.
 const sectionField = "section"
 
-// formSections is what a posted form says about its parts.
-type formSections struct {
-	form   url.Values
-	marked map[string]bool
-}
+// errFormParts refuses a form whose parts are not those its page renders.
+var errFormParts = errors.New("web: the form's parts are not the page's")
 
-// postedSections reads the section markers of a parsed form.
-func postedSections(form url.Values) formSections {
-	s := formSections{form: form, marked: map[string]bool{}}
+// formPartsMessage is what the person who sent such a form reads. The
+// page's own forms never get it, so it tells them how to start again.
+const formPartsMessage = "This form was not sent as the page shows it: it names a " +
+	"part the page does not have, or sends a field of a part it does not name. " +
+	"Nothing was saved. Open the page again and send its form."
+
+// formParts lists the parts of one page's form: each part's marker with
+// the names of the part's fields.
+type formParts map[string][]string
+
+// named returns the parts that a parsed form names. It refuses with
+// [errFormParts] (a 400) a marker of no part; and, on a form of several
+// parts, a form without a marker or with a field of a part not named.
+func (p formParts) named(form url.Values) (map[string]bool, error) {
+	named := map[string]bool{}
 	for _, v := range form[sectionField] {
-		s.marked[v] = true
+		if _, ok := p[v]; !ok {
+			return nil, fmt.Errorf("%w: unknown part %q", errFormParts, v)
+		}
+		named[v] = true
 	}
-	return s
+	if len(p) == 1 {
+		// A form of one part is that part, named or not.
+		for name := range p {
+			named[name] = true
+		}
+		return named, nil
+	}
+	if len(named) == 0 {
+		return nil, fmt.Errorf("%w: no part named", errFormParts)
+	}
+	for name, fields := range p {
+		if i := slices.IndexFunc(fields, form.Has); i >= 0 && !named[name] {
+			return nil, fmt.Errorf("%w: %s sent without part %q", errFormParts,
+				fields[i], name)
+		}
+	}
+	return named, nil
 }
 
-// has reports whether the part name, whose fields are fields, was on the
-// form: its marker or one of its fields was posted.
-func (s formSections) has(name string, fields ...string) bool {
-	return s.marked[name] || slices.ContainsFunc(fields, s.form.Has)
+// offered reports whether control name of a parsed form posted what the
+// control can send: nothing, or once one of values. A tick box posts its
+// value ("on" when the template gives it none) or nothing; a select or a
+// group of radio buttons, one of its options. Anything else was typed by
+// hand, and reading it as "unticked" or as a default would save what the
+// user never chose, so callers refuse it beside the field.
+func offered(form url.Values, name string, values ...string) bool {
+	vs, ok := form[name]
+	if !ok {
+		return true
+	}
+	return len(vs) == 1 && slices.Contains(values, vs[0])
+}
+
+// tickRefused is the message beside a tick box posted with a value that
+// no box sends.
+const tickRefused = "Tick the box, or leave it empty; nothing else is a choice."
+
+// tickBox reads tick box name of a parsed form, whose template gives it
+// no value: whether it is ticked. When it posted anything else than "on"
+// it adds field with [tickRefused] to bad, for the page to show beside
+// the box, and reports false.
+func tickBox(form url.Values, name, field string, bad *selfcare.ValidationError) bool {
+	if !offered(form, name, "on") {
+		bad.Fields = append(bad.Fields, selfcare.FieldError{Field: field,
+			Message: tickRefused})
+		return false
+	}
+	return form.Get(name) == "on"
 }
 
 // parseVersionedForm parses a posted form and returns its version: the

@@ -253,6 +253,8 @@ type forwardingRule struct {
 	Voicemail   bool
 	Destination string
 	Error       string
+	// ErrorOnVoicemail says that Error concerns the box, not the number.
+	ErrorOnVoicemail bool
 }
 
 // forwardingTitles are the rules' labels on the page.
@@ -325,13 +327,19 @@ func (h *Handler) forwardingSubmit(w http.ResponseWriter, r *http.Request) error
 	ctx := r.Context()
 	p := principalFrom(ctx)
 	ext := r.PostForm.Get("extension")
-	patch, err := h.forwardingFormPatch(r)
-	if err != nil {
-		return err
+	// A box posted with what no box sends is refused beside it, as the
+	// service refuses a destination beside it.
+	patch, uerr := h.forwardingFormPatch(r)
+	if uerr != nil && !errors.Is(uerr, selfcare.ErrInvalid) {
+		return uerr
 	}
-	saved, uerr := h.svc.UpdateCallForwarding(ctx, p, ext, patch, version, remoteAddr(r))
 	if uerr == nil {
-		return h.seeSaved(w, r, "forwarding", nil, saved.Extension)
+		saved, err := h.svc.UpdateCallForwarding(ctx, p, ext, patch, version,
+			remoteAddr(r))
+		if err == nil {
+			return h.seeSaved(w, r, "forwarding", nil, saved.Extension)
+		}
+		uerr = err
 	}
 
 	// A refusal shows the page again, from the store, with the outcome
@@ -358,23 +366,29 @@ func (h *Handler) forwardingSubmit(w http.ResponseWriter, r *http.Request) error
 	case errors.Is(uerr, selfcare.ErrInvalid) && i >= 0:
 		ae, _ := toAPIError(uerr)
 		status = ae.status
-		// Show what was typed, with each refusal beside its rule.
-		msgs := map[string]string{}
+		// Show what was typed, with each refusal beside its rule: its
+		// destination, or its box when that was posted as no box is.
+		msgs, onBox := map[string]string{}, map[string]bool{}
 		for _, f := range ae.Fields {
-			msgs[strings.TrimSuffix(f.Field, ".destination")] = f.Message
+			name, box := strings.CutSuffix(f.Field, ".voicemail")
+			name = strings.TrimSuffix(name, ".destination")
+			msgs[name], onBox[name] = f.Message, box
 		}
 		for j, rule := range d.Lines[i].Rules {
 			rule.Voicemail = r.PostForm.Get(rule.Name+".voicemail") == "on"
 			rule.Destination = r.PostForm.Get(rule.Name + ".destination")
-			rule.Error = msgs[rule.Name]
+			rule.Error, rule.ErrorOnVoicemail = msgs[rule.Name], onBox[rule.Name]
 			d.Lines[i].Rules[j] = rule
+			target := "fw-" + ext + "-" + rule.Name + "-dest"
+			if rule.ErrorOnVoicemail {
+				target = "fw-" + ext + "-" + rule.Name + "-vm"
+			}
 			if rule.Error != "" {
-				d.Summary = append(d.Summary, problem{
-					Target:  "fw-" + ext + "-" + rule.Name + "-dest",
+				d.Summary = append(d.Summary, problem{Target: target,
 					Message: rule.Title + ": " + rule.Error})
 			}
 		}
-		d.Lines[i].Error = "Not saved: a destination was refused."
+		d.Lines[i].Error = "Not saved: a rule was refused."
 		d.Error = "Call forwarding of line " + ext + " was not saved. See the " +
 			"messages beside the destinations."
 	case uerr != nil:
@@ -401,22 +415,27 @@ func fwSection(k params.ForwardKind) string {
 }
 
 // forwardingFormPatch reads the rules of the parts that the posted form
-// rendered, and only those. A part the parameters hide now is refused
-// with the gate's error, which names the parameter.
+// names, and only those (forms.go). A part the parameters hide now is
+// refused with the gate's error, which names the parameter; a box posted
+// as no box is, with a [selfcare.ValidationError] naming it.
 func (h *Handler) forwardingFormPatch(r *http.Request) (selfcare.ForwardingPatch, error) {
 	var patch selfcare.ForwardingPatch
 	f := r.PostForm
-	secs := postedSections(f)
-	fields := map[string][]string{}
+	parts := formParts{}
 	for _, k := range selfcare.ForwardKinds() {
 		name := selfcare.ForwardRuleName(k)
-		fields[fwSection(k)] = append(fields[fwSection(k)], name+".voicemail",
+		parts[fwSection(k)] = append(parts[fwSection(k)], name+".voicemail",
 			name+".destination")
 	}
+	named, err := parts.named(f)
+	if err != nil {
+		return patch, err
+	}
 	feats := h.svc.Features(r.Context(), principalFrom(r.Context()))
+	var bad selfcare.ValidationError
 	for _, k := range selfcare.ForwardKinds() {
 		sec := fwSection(k)
-		if !secs.has(sec, fields[sec]...) {
+		if !named[sec] {
 			continue
 		}
 		if !feats.AllowsForward(k) {
@@ -431,10 +450,14 @@ func (h *Handler) forwardingFormPatch(r *http.Request) (selfcare.ForwardingPatch
 				"not offered")
 		}
 		name := selfcare.ForwardRuleName(k)
+		vm := tickBox(f, name+".voicemail", name+".voicemail", &bad)
 		patch.Rules[k] = selfcare.Set(selfcare.ForwardRulePatch{
-			Voicemail:   selfcare.Set(f.Get(name+".voicemail") == "on"),
+			Voicemail:   selfcare.Set(vm),
 			Destination: selfcare.Set(f.Get(name + ".destination")),
 		})
+	}
+	if len(bad.Fields) > 0 {
+		return patch, &bad
 	}
 	return patch, nil
 }

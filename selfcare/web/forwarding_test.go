@@ -245,6 +245,7 @@ func TestForwardingPage(t *testing.T) {
 	}
 
 	form := url.Values{"extension": {"4021"}, "version": {"0"},
+		"section":                    {"all", "rules"},
 		"callForwardAll.destination": {"914085550100"},
 		"busyInternal.voicemail":     {"on"}}
 	res := ann.followSaved(ann.do("POST", "/ucmuser/forwarding",
@@ -281,7 +282,7 @@ func TestForwardingPage(t *testing.T) {
 	}
 
 	// Another user's line through the form is not found.
-	form = url.Values{"extension": {"4031"}, "version": {"0"},
+	form = url.Values{"extension": {"4031"}, "version": {"0"}, "section": {"all"},
 		"callForwardAll.destination": {"4021"}}
 	res = ann.do("POST", "/ucmuser/forwarding", "application/x-www-form-urlencoded",
 		form.Encode())

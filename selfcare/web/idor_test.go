@@ -53,7 +53,7 @@ var idorCases = map[string]idorCase{
 	"GET {prefix}phones/{device}/activation.png": {},
 	"GET {prefix}phones/{device}/settings":       {},
 	"POST {prefix}phones/{device}/settings": {idorForm,
-		"version=0&description=Ben%27s+now"},
+		"version=0&section=description&description=Ben%27s+now"},
 	"POST {prefix}additional-phones/{id}": {idorForm, "version=1&number=914085550124&" +
 		"description=Ben%27s+now&voicemailAvoidance=useSystemDefault&" +
 		"delayBeforeRinging=4.0&answerTooSoon=1.5&answerTooLate=19.0"},

@@ -396,29 +396,41 @@ func (h *Handler) lineSettingsSubmit(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return badRequest("the form lacks the line's version")
 	}
-	// The parts the form rendered are saved whole, and only they
+	// The parts the form names are saved whole, and only they
 	// (forms.go): a part hidden when the page was rendered keeps its
-	// stored values. A part the form sent but the parameters hide now is
+	// stored values. A part the form named but the parameters hide now is
 	// passed on, so that the service refuses it as it refuses such a
 	// patch, naming the parameter.
-	secs := postedSections(f)
-	var patch selfcare.LineSettingsPatch
-	if secs.has(lsSectionRing, "ringIdle", "ringOnCall") {
+	named, err := lineFormParts.named(f)
+	if err != nil {
+		return err
+	}
+	var (
+		patch selfcare.LineSettingsPatch
+		bad   selfcare.ValidationError
+	)
+	if named[lsSectionRing] {
 		patch.RingIdle = lineFormEnum[selfcare.RingSetting](f.Get("ringIdle"))
 		patch.RingOnCall = lineFormEnum[selfcare.RingSetting](f.Get("ringOnCall"))
 	}
-	if secs.has(lsSectionLabel, "label") {
+	if named[lsSectionLabel] {
 		patch.Label = selfcare.Set(f.Get("label"))
 	}
-	if secs.has(lsSectionMWI, "mwiVisual", "mwiAudible") {
+	if named[lsSectionMWI] {
 		patch.MWIVisual = lineFormEnum[selfcare.MWIVisual](f.Get("mwiVisual"))
 		patch.MWIAudible = lineFormEnum[selfcare.MWIAudible](f.Get("mwiAudible"))
 	}
-	if secs.has(lsSectionHistory, "logMissedCalls") {
-		patch.LogMissedCalls = selfcare.Set(f.Get("logMissedCalls") == "on")
+	if named[lsSectionHistory] {
+		patch.LogMissedCalls = selfcare.Set(tickBox(f, "logMissedCalls", lsLogMissed,
+			&bad))
 	}
-	_, uerr := h.svc.UpdateLineSettings(ctx, principalFrom(ctx), device, index, patch,
-		version, remoteAddr(r))
+	// A box posted as no box is refused beside it, as the service refuses
+	// a choice not offered.
+	var uerr error = &bad
+	if len(bad.Fields) == 0 {
+		_, uerr = h.svc.UpdateLineSettings(ctx, principalFrom(ctx), device, index,
+			patch, version, remoteAddr(r))
+	}
 	if uerr == nil {
 		return h.seeSaved(w, r, "line-settings", nil, lineMarker(device, index))
 	}
@@ -479,6 +491,11 @@ const (
 	lsSectionMWI     = "mwi"
 	lsSectionHistory = "history"
 )
+
+// lineFormParts are the parts of a line's form with their fields.
+var lineFormParts = formParts{lsSectionRing: {"ringIdle", "ringOnCall"},
+	lsSectionLabel: {"label"}, lsSectionMWI: {"mwiVisual", "mwiAudible"},
+	lsSectionHistory: {"logMissedCalls"}}
 
 // lineFormFieldOf maps the service's field names to the form's.
 var lineFormFieldOf = map[string]string{lsRingIdle: "ringIdle", lsRingOnCall: "ringOnCall",

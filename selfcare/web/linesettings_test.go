@@ -200,6 +200,7 @@ func TestLineSettingsAnotherUsersLineIsNotFound(t *testing.T) {
 		})
 	}
 	form := url.Values{"device": {"SEPBEN"}, "index": {"1"}, "version": {"1"},
+		"section":  {"ring", "label", "mwi"},
 		"ringIdle": {"ring"}, "ringOnCall": {"ring"}, "label": {"Ann's"},
 		"mwiVisual": {"none"}, "mwiAudible": {"off"}}
 	theirs := postLineForm(ann, form)
@@ -312,6 +313,7 @@ func TestLineSettingsGates(t *testing.T) {
 
 	// The page refuses a hidden part's field as the API does.
 	form := url.Values{"device": {"SEPANN"}, "index": {"2"}, "version": {"0"},
+		"section":   {"mwi", "label"},
 		"mwiVisual": {"none"}, "mwiAudible": {"on"}, "label": {"Sales"}}
 	if res := postLineForm(ann, form); res.StatusCode != 403 ||
 		!strings.Contains(string(res.Body), params.KeyShowLineLabels) {
@@ -342,7 +344,7 @@ func TestLineSettingsGates(t *testing.T) {
 		t.Errorf("hidden page: %d", res.StatusCode)
 	}
 	form = url.Values{"device": {"SEPANN"}, "index": {"2"}, "version": {"0"},
-		"logMissedCalls": {"on"}}
+		"section": {"history"}, "logMissedCalls": {"on"}}
 	if res := postLineForm(ann, form); res.StatusCode != 403 {
 		t.Errorf("hidden page POST: %d", res.StatusCode)
 	}
@@ -378,7 +380,7 @@ func TestLineSettingsPage(t *testing.T) {
 	form := url.Values{"device": {"SEPANN"}, "index": {"2"}, "version": {"0"},
 		"ringIdle": {"flashOnly"}, "ringOnCall": {"useSystemDefault"},
 		"label": {"<b>Sales</b>"}, "mwiVisual": {"lightOnly"}, "mwiAudible": {"default"},
-		"section": {"history"}} // the box is shown, and not ticked
+		"section": {"ring", "label", "mwi", "history"}} // the box is not ticked
 	res := ann.followSaved(postLineForm(ann, form))
 	body = string(res.Body)
 	if res.StatusCode != 200 || !strings.Contains(body, "have been saved") ||

@@ -1095,7 +1095,11 @@ func TestOpenAPIResponsesMatchTheDocument(t *testing.T) {
 			"", v1, 403, ""},
 		{"put a destination policy without classes", sue, "PUT", destPolicy, json,
 			`{"site":{"countryCode":"1","accessCode":"","internationalPrefix":"011",` +
-				`"nationalPrefix":"","extensionLengths":null},"classes":null}`, v1, 200, ""},
+				`"nationalPrefix":"","extensionLengths":[]},"classes":[]}`, v1, 400, ""},
+		{"put a destination policy without extension lengths", sue, "PUT", destPolicy,
+			json, `{"site":{"countryCode":"1","accessCode":"","internationalPrefix":"011",` +
+				`"nationalPrefix":"","extensionLengths":null},"classes":[{"name":"national",` +
+				`"allowed":true,"patterns":["91XXXXXXXXXX"]}]}`, v1, 200, ""},
 		{"reset the destination policy", sue, "DELETE", destPolicy, "", "", v2, 200, ""},
 		{"admin sign out", sueBye, "DELETE", adm + "session", "", "", nil, 204, ""},
 

@@ -327,6 +327,9 @@ func (h *Handler) emSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if _, err := (formParts{"login-time": nil}).named(r.PostForm); err != nil {
+		return err
+	}
 	p := principalFrom(r.Context())
 	d := pageData{Title: "Extension Mobility", Nav: "extension-mobility"}
 	choice, err := formEMChoice(r)
@@ -384,6 +387,10 @@ func (h *Handler) emSubmit(w http.ResponseWriter, r *http.Request) error {
 // formEMChoice reads the page's radio buttons and the hours and minutes
 // of a custom time.
 func formEMChoice(r *http.Request) (params.EMLoginChoice, error) {
+	if !offered(r.PostForm, "choice", params.EMChoiceDefault, params.EMChoiceNoMaximum,
+		"custom") {
+		return params.EMLoginChoice{}, emFormError("Choose one of the three options.")
+	}
 	switch c := r.PostForm.Get("choice"); c {
 	case params.EMChoiceDefault, params.EMChoiceNoMaximum:
 		return params.ParseEMLoginChoice(c)

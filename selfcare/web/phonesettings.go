@@ -309,15 +309,18 @@ func (h *Handler) phoneSettingsSubmit(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	// Only the parts the form rendered (forms.go). The display language,
-	// which a parameter hides, is refused naming it when the form sent it
-	// while it is hidden.
-	secs := postedSections(r.PostForm)
+	// Only the parts the form names (forms.go). The display language,
+	// which a parameter hides, is refused naming it when the form named
+	// it while it is hidden.
+	named, err := phoneFormParts.named(r.PostForm)
+	if err != nil {
+		return err
+	}
 	var patch selfcare.PhoneSettingsPatch
-	if secs.has("description", "description") {
+	if named["description"] {
 		patch.Description = selfcare.Set(r.PostForm.Get("description"))
 	}
-	if secs.has("locale", "phoneLocale") {
+	if named["locale"] {
 		if !h.showPhoneLocale(r) {
 			return h.gatePage(r, params.FeaturePhoneLocale)
 		}
@@ -358,6 +361,11 @@ func (h *Handler) phoneSettingsSubmit(w http.ResponseWriter, r *http.Request) er
 	h.renderPage(w, r, status, "phonesettings.html", &d.pageData, &d)
 	return nil
 }
+
+// phoneFormParts are the parts of a phone's settings form with their
+// fields.
+var phoneFormParts = formParts{"description": {"description"},
+	"locale": {"phoneLocale"}}
 
 // fieldMessages returns the messages of a validation error by field.
 func fieldMessages(err error) map[string]string {
@@ -411,6 +419,9 @@ func (h *Handler) languagePage(w http.ResponseWriter, r *http.Request) error {
 func (h *Handler) languageSubmit(w http.ResponseWriter, r *http.Request) error {
 	version, err := parseVersionedForm(r, "the language")
 	if err != nil {
+		return err
+	}
+	if _, err := (formParts{"language": nil}).named(r.PostForm); err != nil {
 		return err
 	}
 	_, uerr := h.svc.UpdateLanguage(r.Context(), principalFrom(r.Context()),

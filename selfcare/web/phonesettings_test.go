@@ -147,7 +147,7 @@ func TestPhoneSettingsAnotherUsersPhoneIsNotFound(t *testing.T) {
 	}
 	before := ben.get(benPath)
 	form := url.Values{"version": {"1"}, "description": {"Ann was here"},
-		"phoneLocale": {"fr_FR"}}.Encode()
+		"section": {"description", "locale"}, "phoneLocale": {"fr_FR"}}.Encode()
 	for _, c := range []struct {
 		name string
 		res  func(device string) response
@@ -335,7 +335,7 @@ func TestPhoneSettingsPage(t *testing.T) {
 		return ann.do("POST", settings, formType, f.Encode())
 	}
 	form := url.Values{"version": {"0"}, "description": {"<b>Ann's</b> desk"},
-		"phoneLocale": {"de_DE"}}
+		"section": {"description", "locale"}, "phoneLocale": {"de_DE"}}
 	res := ann.followSaved(post(form))
 	if res.StatusCode != 200 || !strings.Contains(string(res.Body), "have been saved") ||
 		!strings.Contains(string(res.Body), `value="de_DE" selected`) ||
@@ -413,7 +413,8 @@ func TestPhoneLocaleGate(t *testing.T) {
 	if strings.Contains(string(got.Body), "honeLocale") || got.StatusCode != 200 {
 		t.Errorf("hidden language still in GET: %s", got.Body)
 	}
-	form := url.Values{"version": {"1"}, "description": {"Desk"}, "phoneLocale": {"de_DE"}}
+	form := url.Values{"version": {"1"}, "description": {"Desk"}, "phoneLocale": {"de_DE"},
+		"section": {"description", "locale"}}
 	for name, res := range map[string]response{
 		"API":  ann.patch(phonePath, `"1"`, `{"phoneLocale":"de_DE"}`),
 		"page": ann.do("POST", "/ucmuser/phones/SEPANN/settings", formType, form.Encode()),

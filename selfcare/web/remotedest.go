@@ -351,7 +351,8 @@ var rdFieldLabels = map[string]string{"number": "Phone number",
 	"description": "Description", "delayBeforeRinging": "Wait before ringing",
 	"answerTooSoon": "Answer too soon", "answerTooLate": "Stop ringing after",
 	"voicemailAvoidance": "Voicemail avoidance", "schedule": "Ring schedule",
-	"timeZone": "Time zone of the schedule"}
+	"timeZone": "Time zone of the schedule", "singleNumberReach": "Single Number Reach",
+	"moveToMobile": "Move to Mobile"}
 
 // rdSummaryLabel names field, as showErrors keys it, in the summary.
 func rdSummaryLabel(field string) string {
@@ -492,14 +493,22 @@ func (h *Handler) rdData(r *http.Request) (rdPageData, error) {
 
 // typedForm reads a posted form as typed, and the patch it asks for. A
 // row with no day and no times is empty and left out; rowOf maps each
-// schedule entry of the patch to its row on the form.
+// schedule entry of the patch to its row on the form. A box or a select
+// posted as no control of the form sends is refused with a
+// [selfcare.ValidationError] naming it, for the page to show beside it
+// without asking the service.
 func typedForm(r *http.Request) (f rdForm, patch selfcare.RemoteDestinationPatch,
 	msgs map[string]string, rowOf []int, err error) {
 	pf := r.PostForm
+	if _, err := (formParts{"additional-phone": nil}).named(pf); err != nil {
+		return f, patch, nil, nil, err
+	}
+	var bad selfcare.ValidationError
 	f = rdForm{Number: pf.Get("number"), Description: pf.Get("description"),
-		SingleNumberReach: pf.Get("singleNumberReach") == "on",
-		Move:              pf.Get("moveToMobile") == "on", Delay: pf.Get("delayBeforeRinging"),
-		Soon: pf.Get("answerTooSoon"), Late: pf.Get("answerTooLate"),
+		SingleNumberReach: tickBox(pf, "singleNumberReach", "singleNumberReach", &bad),
+		Move:              tickBox(pf, "moveToMobile", "moveToMobile", &bad),
+		Delay:             pf.Get("delayBeforeRinging"),
+		Soon:              pf.Get("answerTooSoon"), Late: pf.Get("answerTooLate"),
 		Avoidance: pf.Get("voicemailAvoidance"), TimeZone: pf.Get("timeZone")}
 	days, starts, ends := pf["day"], pf["start"], pf["end"]
 	// Too many rows is the user's to correct: the service refuses more
@@ -508,8 +517,10 @@ func typedForm(r *http.Request) (f rdForm, patch selfcare.RemoteDestinationPatch
 		return f, patch, nil, nil, badRequest("the form's schedule rows are incomplete")
 	}
 	var avoid selfcare.VoicemailAvoidance
-	if avoid.UnmarshalText([]byte(f.Avoidance)) != nil {
-		return f, patch, nil, nil, badRequest("choose a voicemail avoidance policy")
+	if len(pf["voicemailAvoidance"]) != 1 ||
+		avoid.UnmarshalText([]byte(f.Avoidance)) != nil {
+		bad.Fields = append(bad.Fields, selfcare.FieldError{Field: "voicemailAvoidance",
+			Message: "Choose one of the voicemail avoidance policies offered."})
 	}
 	patch = selfcare.RemoteDestinationPatch{Number: selfcare.Set(f.Number),
 		Description:        selfcare.Set(f.Description),
@@ -550,6 +561,9 @@ func typedForm(r *http.Request) (f rdForm, patch selfcare.RemoteDestinationPatch
 	}
 	f.Schedule = padRows(f.Schedule)
 	patch.Schedule = selfcare.Set(rows)
+	if len(bad.Fields) > 0 {
+		return f, patch, msgs, rowOf, &bad
+	}
 	return f, patch, msgs, rowOf, nil
 }
 
@@ -587,12 +601,16 @@ func (h *Handler) rdCreateSubmit(w http.ResponseWriter, r *http.Request) error {
 		return errors.Join(errBadRequest, err)
 	}
 	ctx := r.Context()
-	typed, patch, msgs, rowOf, err := typedForm(r)
-	if err != nil {
-		return err
+	// A control posted as none sends is refused beside it (typedForm).
+	typed, patch, msgs, rowOf, uerr := typedForm(r)
+	if uerr != nil && !errors.Is(uerr, selfcare.ErrInvalid) {
+		return uerr
 	}
-	saved, uerr := h.svc.CreateRemoteDestination(ctx, principalFrom(ctx), patch,
-		remoteAddr(r))
+	var saved selfcare.RemoteDestination
+	if uerr == nil {
+		saved, uerr = h.svc.CreateRemoteDestination(ctx, principalFrom(ctx), patch,
+			remoteAddr(r))
+	}
 	if uerr == nil {
 		return h.seeSaved(w, r, "additional-phones", nil, "added:"+saved.ID)
 	}
@@ -647,12 +665,16 @@ func (h *Handler) rdUpdateSubmit(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	id := r.PathValue("id")
-	typed, patch, msgs, rowOf, err := typedForm(r)
-	if err != nil {
-		return err
+	// A control posted as none sends is refused beside it (typedForm).
+	typed, patch, msgs, rowOf, uerr := typedForm(r)
+	if uerr != nil && !errors.Is(uerr, selfcare.ErrInvalid) {
+		return uerr
 	}
-	saved, uerr := h.svc.UpdateRemoteDestination(ctx, principalFrom(ctx), id, patch,
-		version, remoteAddr(r))
+	var saved selfcare.RemoteDestination
+	if uerr == nil {
+		saved, uerr = h.svc.UpdateRemoteDestination(ctx, principalFrom(ctx), id, patch,
+			version, remoteAddr(r))
+	}
 	if uerr != nil && !errors.Is(uerr, selfcare.ErrVersionConflict) &&
 		!errors.Is(uerr, selfcare.ErrInvalid) &&
 		!errors.Is(uerr, selfcare.ErrDuplicateRemoteDestination) {

@@ -417,6 +417,9 @@ func (h *Handler) servicesSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return errors.Join(errBadRequest, err)
 	}
+	if _, err := (formParts{"service-parameters": nil}).named(r.PostForm); err != nil {
+		return err
+	}
 	ctx := r.Context()
 	p := principalFrom(ctx)
 	f := r.PostForm

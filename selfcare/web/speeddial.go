@@ -183,6 +183,9 @@ func (h *Handler) speedDialsSubmit(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	if _, err := (formParts{"speed-dials": nil}).named(r.PostForm); err != nil {
+		return err
+	}
 	ctx := r.Context()
 	device := r.PostForm.Get("device")
 	pos, dest, lab := r.PostForm["position"], r.PostForm["destination"],
