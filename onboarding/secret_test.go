@@ -41,7 +41,10 @@ func TestSecretSealOpenRoundTrip(t *testing.T) {
 		if !strings.HasPrefix(a, onboarding.SecretPrefix) || !onboarding.IsSealedSecret(a) {
 			t.Errorf("seal %q lacks the versioned form", a)
 		}
-		if value != "" && strings.Contains(a, value) {
+		// Only values of 8 bytes and more: a shorter one turns up in the
+		// base64 text of random bytes by chance ("pw" in about 1 seal of
+		// 70), which says nothing about the sealing.
+		if len(value) >= 8 && strings.Contains(a, value) {
 			t.Errorf("the seal holds %q in the clear", value)
 		}
 		for _, sealed := range []string{a, b} {
