@@ -32,7 +32,6 @@ type commitCounter struct {
 	// database closes, and a new one would not be the mapped one.
 	db   *sql.DB
 	hold *sql.Conn
-	path string
 }
 
 // shmMapping is the -shm file of one database mapped once per process.
@@ -44,6 +43,9 @@ type commitCounter struct {
 // closed while SQLite holds locks on the -shm file would let another
 // process take the wal-index for its own and rebuild it under this one.
 type shmMapping struct {
+	// key is the file's device and inode: two paths of one file (relative
+	// and absolute, a link) must share one descriptor.
+	key  string
 	f    *os.File
 	mem  []byte
 	refs int
@@ -57,9 +59,14 @@ var (
 // mapShm returns the process's mapping of the -shm file at path, mapping
 // it first if needed; the caller releases it with unmapShm.
 func mapShm(path string) (*shmMapping, error) {
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		return nil, err
+	}
+	key := fmt.Sprintf("%d:%d", st.Dev, st.Ino)
 	shmMu.Lock()
 	defer shmMu.Unlock()
-	if m, ok := shmMaps[path]; ok {
+	if m, ok := shmMaps[key]; ok {
 		m.refs++
 		return m, nil
 	}
@@ -79,8 +86,8 @@ func mapShm(path string) (*shmMapping, error) {
 		shmLeaked = append(shmLeaked, f)
 		return nil, err
 	}
-	m := &shmMapping{f: f, mem: mem, refs: 1}
-	shmMaps[path] = m
+	m := &shmMapping{key: key, f: f, mem: mem, refs: 1}
+	shmMaps[key] = m
 	return m, nil
 }
 
@@ -91,13 +98,13 @@ var shmLeaked []*os.File
 // unmapShm releases m; the last release unmaps it and closes its file.
 // It must run after the caller's SQLite connections to the database have
 // closed.
-func unmapShm(path string, m *shmMapping) error {
+func unmapShm(m *shmMapping) error {
 	shmMu.Lock()
 	defer shmMu.Unlock()
 	if m.refs--; m.refs > 0 {
 		return nil
 	}
-	delete(shmMaps, path)
+	delete(shmMaps, m.key)
 	return errors.Join(unix.Munmap(m.mem), m.f.Close())
 }
 
@@ -141,7 +148,6 @@ func openCommitCounter(ctx context.Context, path string, busy time.Duration,
 	if c.m, err = mapShm(path + "-shm"); err != nil {
 		return fail(err)
 	}
-	c.path = path + "-shm"
 	if v := binary.NativeEndian.Uint32(c.m.mem[offVersion:]); v != walIndexVersion ||
 		c.m.mem[offIsInit] != 1 {
 		return fail(fmt.Errorf("wal-index header version %d, initialised %d", v,
@@ -177,8 +183,15 @@ func (c *commitCounter) close() error {
 	}
 	errs = append(errs, c.db.Close())
 	if c.m != nil {
-		errs = append(errs, unmapShm(c.path, c.m))
+		errs = append(errs, unmapShm(c.m))
 		c.m = nil
 	}
 	return errors.Join(errs...)
+}
+
+// shmMappings returns how many files are mapped, for tests.
+func shmMappings() int {
+	shmMu.Lock()
+	defer shmMu.Unlock()
+	return len(shmMaps)
 }

@@ -10,3 +10,6 @@ func (s *Store) CacheHits() int {
 	defer s.cache.mu.Unlock()
 	return s.cache.hits
 }
+
+// ShmMappings returns how many -shm files this process has mapped.
+func ShmMappings() int { return shmMappings() }
