@@ -64,6 +64,9 @@ type admin struct {
 	store  *sqlstore.Store
 	stdin  io.Reader
 	stdout io.Writer
+	// dataDir is the portal's data folder, where no command may write a
+	// file of its own (exports).
+	dataDir string
 }
 
 func runAdmin(ctx context.Context, args []string, getenv func(string) string,
@@ -99,7 +102,8 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string,
 		return err
 	}
 	defer st.Close()
-	a := &admin{ctx: ctx, svc: svc, store: st, stdin: stdin, stdout: stdout}
+	a := &admin{ctx: ctx, svc: svc, store: st, stdin: stdin, stdout: stdout,
+		dataDir: *dataDir}
 
 	rest := fs.Args()
 	cmd := rest[0]

@@ -356,6 +356,9 @@ func (a *admin) codeExport(da *selfcare.DeviceAdmin, args []string, stderr io.Wr
 		return err
 	}
 
+	if err := outsideDataDir(a.dataDir, *out); err != nil {
+		return err
+	}
 	// A file is audited once it is written whole, and as failed when it
 	// could not be; one whose audit event is lost is removed again.
 	var n int
@@ -390,6 +393,36 @@ func (a *admin) codeExport(da *selfcare.DeviceAdmin, args []string, stderr io.Wr
 // half-written one; the folder is synced too, so that the name survives a
 // crash.
 //
+// outsideDataDir refuses an output path inside the portal's data folder:
+// the database, its -wal and -shm files, the activation key and the demo
+// credentials live there, and an export written over one of them would
+// lose data or, for the -shm file, let processes disagree about the
+// database's state.
+func outsideDataDir(dataDir, path string) error {
+	dir, err := filepath.Abs(dataDir)
+	if err != nil {
+		return err
+	}
+	out, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	// Links are followed where they exist, so that another name of the
+	// folder is caught too.
+	if d, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = d
+	}
+	if o, err := filepath.EvalSymlinks(filepath.Dir(out)); err == nil {
+		out = filepath.Join(o, filepath.Base(out))
+	}
+	if rel, err := filepath.Rel(dir, out); err == nil && rel != ".." &&
+		!strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return fmt.Errorf("admin: %s is inside the data folder %s, which holds the "+
+			"database and the keys; write the export somewhere else", path, dataDir)
+	}
+	return nil
+}
+
 // Only a regular file is replaced: a device, a pipe or a link at path is
 // refused, since renaming over it would swap a file full of codes in
 // where something else was expected.

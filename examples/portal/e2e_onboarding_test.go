@@ -704,3 +704,34 @@ func TestExportRefusesSpecialFiles(t *testing.T) {
 		t.Error("the export followed the link")
 	}
 }
+
+// TestExportRefusesTheDataFolder: an export may not be written over the
+// database, its -wal or -shm file, the key or anything else in the data
+// folder, by any name of it; the files stay as they were.
+func TestExportRefusesTheDataFolder(t *testing.T) {
+	s := startOnboardingSite(t)
+	link := filepath.Join(t.TempDir(), "data-link")
+	if err := os.Symlink(s.dir, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{
+		filepath.Join(s.dir, dbFile),
+		filepath.Join(s.dir, dbFile+"-shm"),
+		filepath.Join(s.dir, dbFile+"-wal"),
+		filepath.Join(s.dir, "codes.csv"),
+		filepath.Join(link, dbFile+"-shm"),
+		filepath.Join(s.dir, "sub", "..", dbFile),
+	} {
+		before, _ := os.Stat(path)
+		_, _, err := runCLIErr(s.dir, "code", "export", "-o", path)
+		if err == nil || !strings.Contains(err.Error(), "inside the data folder") {
+			t.Errorf("export to %s: %v, want a refusal naming the data folder", path, err)
+		}
+		after, _ := os.Stat(path)
+		if (before == nil) != (after == nil) || before != nil && !os.SameFile(before, after) {
+			t.Errorf("export to %s replaced or created the file", path)
+		}
+	}
+	// The portal still reads and writes its database.
+	runCLI(t, s.dir, "user", "list")
+}
