@@ -403,7 +403,7 @@ func TestOnboardingAdministration(t *testing.T) {
 	}
 
 	// Export: a private file holding every outstanding code, audited.
-	export := filepath.Join(s.dir, "codes.csv")
+	export := filepath.Join(t.TempDir(), "codes.csv") // not in the data folder
 	runCLI(t, s.dir, "code", "export", "-o", export)
 	fi, err := os.Stat(export)
 	if err != nil || fi.Mode().Perm() != 0o600 {
