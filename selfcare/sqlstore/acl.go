@@ -17,10 +17,11 @@ func bump(ctx context.Context, tx *sql.Tx) error {
 	return err
 }
 
-// exists reports whether query, which selects one row or none, finds a row.
-func exists(ctx context.Context, tx *sql.Tx, query string, args ...any) (bool, error) {
+// exists reports whether query, which selects one row or none, finds a row,
+// through a pool or a transaction.
+func exists(ctx context.Context, q conn, query string, args ...any) (bool, error) {
 	var one int
-	err := tx.QueryRowContext(ctx, query, args...).Scan(&one)
+	err := q.QueryRowContext(ctx, query, args...).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}

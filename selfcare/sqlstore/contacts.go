@@ -57,7 +57,7 @@ func scanContacts(rows *sql.Rows, device string) ([]selfcare.Contact, error) {
 
 // ownsDevice reports whether owner owns device.
 func ownsDevice(ctx context.Context, q conn, owner, device string) (bool, error) {
-	return rowExists(ctx, q, `SELECT 1 FROM devices WHERE name = ? AND owner = ?`,
+	return exists(ctx, q, `SELECT 1 FROM devices WHERE name = ? AND owner = ?`,
 		device, owner)
 }
 
@@ -128,7 +128,7 @@ func (s *Store) CreateContact(ctx context.Context, owner string, c selfcare.Cont
 		if !ok {
 			return selfcare.ErrNotFound
 		}
-		taken, err := rowExists(ctx, tx, `SELECT 1 FROM phone_contacts
+		taken, err := exists(ctx, tx, `SELECT 1 FROM phone_contacts
 			WHERE device = ? AND id = ?`, c.Device, c.ID)
 		if err != nil {
 			return err

@@ -2,8 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 
 	"github.com/ucselfcare/portal/selfcare"
@@ -13,14 +11,10 @@ var _ selfcare.LineDirectory = (*Store)(nil)
 
 // HasLine implements [selfcare.LineDirectory] with one indexed lookup.
 func (s *Store) HasLine(ctx context.Context, ext string) (bool, error) {
-	var one int
-	err := s.r.QueryRowContext(ctx, `SELECT 1 FROM device_lines WHERE extension = ?
-		LIMIT 1`, ext).Scan(&one)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return false, nil
-	case err != nil:
+	ok, err := exists(ctx, s.r, `SELECT 1 FROM device_lines WHERE extension = ?
+		LIMIT 1`, ext)
+	if err != nil {
 		return false, fmt.Errorf("line %q: %w", ext, err)
 	}
-	return true, nil
+	return ok, nil
 }

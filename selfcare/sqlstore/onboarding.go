@@ -73,16 +73,6 @@ func scanActivationCode(row scanner) (onboarding.Code, error) {
 	return c, err
 }
 
-// rowExists reports whether query finds a row.
-func rowExists(ctx context.Context, q conn, query string, args ...any) (bool, error) {
-	var one int
-	err := q.QueryRowContext(ctx, query, args...).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	return err == nil, err
-}
-
 // Reads, through any conn.
 
 func readActivationDevice(ctx context.Context, q conn, name string) (onboarding.Device,
@@ -202,7 +192,7 @@ func readOutstandingCodesLimit(ctx context.Context, q conn, owner string, limit 
 // createActivationDevice adds d, and the portal's device record unless it
 // exists; an existing record must have the same owner and model.
 func createActivationDevice(ctx context.Context, q conn, d onboarding.Device) error {
-	taken, err := rowExists(ctx, q, `SELECT 1 FROM onboarding_devices WHERE name = ?`, d.Name)
+	taken, err := exists(ctx, q, `SELECT 1 FROM onboarding_devices WHERE name = ?`, d.Name)
 	if err != nil {
 		return err
 	}
@@ -219,7 +209,7 @@ func createActivationDevice(ctx context.Context, q conn, d onboarding.Device) er
 		return fmt.Errorf("%w: the portal has %s as a %q, not a %q",
 			selfcare.ErrModelConflict, d.Name, model, d.Model)
 	case errors.Is(err, sql.ErrNoRows):
-		known, err := rowExists(ctx, q, `SELECT 1 FROM users WHERE id = ?`, d.Owner)
+		known, err := exists(ctx, q, `SELECT 1 FROM users WHERE id = ?`, d.Owner)
 		if err != nil {
 			return err
 		}
@@ -244,7 +234,7 @@ func createActivationDevice(ctx context.Context, q conn, d onboarding.Device) er
 }
 
 func putActivationCode(ctx context.Context, q conn, c onboarding.Code) error {
-	known, err := rowExists(ctx, q, `SELECT 1 FROM onboarding_devices WHERE name = ?`,
+	known, err := exists(ctx, q, `SELECT 1 FROM onboarding_devices WHERE name = ?`,
 		c.Device)
 	if err != nil {
 		return err
@@ -252,7 +242,7 @@ func putActivationCode(ctx context.Context, q conn, c onboarding.Code) error {
 	if !known {
 		return onboarding.ErrNotFound
 	}
-	clash, err := rowExists(ctx, q,
+	clash, err := exists(ctx, q,
 		`SELECT 1 FROM activation_codes WHERE verifier = ? AND device != ?`,
 		c.Verifier, c.Device)
 	if err != nil {
@@ -332,7 +322,7 @@ func spendActivationCode(ctx context.Context, q conn, a onboarding.Activation) e
 // a cascade on update.
 func renameForActivation(ctx context.Context, q conn, from, to string) error {
 	for _, t := range []string{"onboarding_devices", "devices"} {
-		taken, err := rowExists(ctx, q, `SELECT 1 FROM `+t+` WHERE name = ?`, to)
+		taken, err := exists(ctx, q, `SELECT 1 FROM `+t+` WHERE name = ?`, to)
 		if err != nil {
 			return err
 		}

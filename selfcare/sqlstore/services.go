@@ -122,14 +122,12 @@ func (s *Store) RemovePhoneService(ctx context.Context, id string, cascade bool)
 	error) {
 	var n int
 	err := s.write(ctx, fmt.Sprintf("phone service %q", id), func(tx *sql.Tx) error {
-		var one int
-		err := tx.QueryRowContext(ctx, `SELECT 1 FROM phone_services WHERE id = ?`,
-			id).Scan(&one)
-		if errors.Is(err, sql.ErrNoRows) {
-			return selfcare.ErrNotFound
-		}
+		known, err := exists(ctx, tx, `SELECT 1 FROM phone_services WHERE id = ?`, id)
 		if err != nil {
 			return err
+		}
+		if !known {
+			return selfcare.ErrNotFound
 		}
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM service_subscriptions
 			WHERE service_id = ?`, id).Scan(&n); err != nil {
@@ -215,14 +213,12 @@ func (s *Store) Subscribe(ctx context.Context, sub selfcare.ServiceSubscription)
 	}
 	op := fmt.Sprintf("subscription of %q to %q", sub.Device, sub.ServiceID)
 	err = s.write(ctx, op, func(tx *sql.Tx) error {
-		var one int
-		err := tx.QueryRowContext(ctx, `SELECT 1 FROM phone_services WHERE id = ?`,
-			sub.ServiceID).Scan(&one)
-		if errors.Is(err, sql.ErrNoRows) {
-			return selfcare.ErrNotFound
-		}
+		known, err := exists(ctx, tx, `SELECT 1 FROM phone_services WHERE id = ?`, sub.ServiceID)
 		if err != nil {
 			return err
+		}
+		if !known {
+			return selfcare.ErrNotFound
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO service_subscriptions
 			(device, service_id, version, vals) VALUES (?, ?, 1, ?)
